@@ -1,0 +1,24 @@
+"""PUT /customers/{username}/deduct: take money out of a wallet, never below zero."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from customers_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, authenticated
+from shop_shared.models.customers import DeductRequest, Wallet
+
+app = create_app()
+
+
+@app.put("/customers/<username>/deduct", summary="Deduct from a wallet")
+def deduct_wallet(
+    username: str, body: DeductRequest, principal: Annotated[Principal, Depends(authenticated)]
+) -> Wallet:
+    return service.deduct_wallet(principal, username, body.amount)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,22 @@
+"""GET /customers/{username}: a customer reads their own account; employees read any."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from customers_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, authenticated
+from shop_shared.models.customers import Customer
+
+app = create_app()
+
+
+@app.get("/customers/<username>", summary="Get a customer")
+def get_customer(username: str, principal: Annotated[Principal, Depends(authenticated)]) -> Customer:
+    return service.get_customer(principal, username)
+
+
+handler = lambda_handler(app)

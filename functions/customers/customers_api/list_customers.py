@@ -1,0 +1,28 @@
+"""GET /customers: employees page through all accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from customers_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, employee
+from shop_shared.models.common import PageOf
+from shop_shared.models.customers import Customer
+
+app = create_app()
+
+
+@app.get("/customers", summary="List customers (employees)")
+def list_customers(
+    _: Annotated[Principal, Depends(employee)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query()] = None,
+) -> PageOf[Customer]:
+    return service.list_customers(limit, next_token)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,1 @@
+"""Shared code for every shop Lambda: configuration, HTTP edge, auth, validation models and data access."""

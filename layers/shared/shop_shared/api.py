@@ -1,0 +1,132 @@
+"""The HTTP edge every API function shares: resolver factory, error mapping and the Lambda entry point."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
+from shop_shared.observability import logger, metrics, tracer
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+# DynamoDB error codes that mean "try again later", not "your request is wrong".
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "TransactionConflictException",
+    }
+)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# Money arrives as Decimal so 19.99 is never rounded through a float before validation.
+_loads = partial(json.loads, parse_float=Decimal)
+_dumps = partial(json.dumps, default=_json_default, separators=(",", ":"))
+
+
+def error_response(error: ShopError) -> Response[Any]:
+    headers = {"Retry-After": "1"} if isinstance(error, ServiceUnavailable) else None
+    body = {"error": error.message, "code": error.code, "details": error.details}
+    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # The offending input is left out on purpose: it may be a password.
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def _shop_error(exc: ShopError) -> Response[Any]:
+    if exc.status >= 500:
+        logger.warning("request failed", extra={"code": exc.code, "error": exc.message})
+    return error_response(exc)
+
+
+def _invalid_request(exc: RequestValidationError) -> Response[Any]:
+    return error_response(ValidationFailed("Request validation failed", details=_validation_details(exc)))
+
+
+def _no_route(_: NotFoundError) -> Response[Any]:
+    return error_response(NotFound("No such route"))
+
+
+def _aws_error(exc: ClientError) -> Response[Any]:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _RETRYABLE_CODES:
+        logger.warning("dependency throttled", extra={"aws_error": code})
+        return error_response(ServiceUnavailable("The service is busy, please retry"))
+    logger.exception("unexpected AWS error")
+    return error_response(ShopError("Internal error"))
+
+
+def _timeout(exc: Exception) -> Response[Any]:
+    logger.warning("dependency timed out", extra={"error": type(exc).__name__})
+    return error_response(ServiceUnavailable("The service timed out, please retry"))
+
+
+def _unexpected(_: Exception) -> Response[Any]:
+    # Logged with its traceback for us; the client only ever sees the generic body.
+    logger.exception("unhandled error")
+    return error_response(ShopError("Internal error"))
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A REST resolver that validates with pydantic and answers every failure with the contract's error body."""
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_loads, serializer=_dumps)
+    app.exception_handler(ShopError)(_shop_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.not_found(_no_route)
+    app.exception_handler(ClientError)(_aws_error)
+    app.exception_handler([ReadTimeoutError, ConnectionError])(_timeout)
+    app.exception_handler(Exception)(_unexpected)
+    return app
+
+
+def _treat_body_as_json(event: dict[str, Any]) -> None:
+    # The API speaks JSON only; a client that omits Content-Type (or curl's form default) still gets its
+    # body parsed as JSON and a clear 400 if it is not, instead of a confusing form-field error.
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    event["headers"] = {**headers, "Content-Type": "application/json"}
+    if event.get("multiValueHeaders"):
+        multi = {k: v for k, v in event["multiValueHeaders"].items() if k.lower() != "content-type"}
+        event["multiValueHeaders"] = {**multi, "Content-Type": ["application/json"]}
+
+
+def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
+    """Wrap a resolver with correlation-id logging, tracing and metrics flushing."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        _treat_body_as_json(event)
+        response = app.resolve(event, context)
+        # A 204 has no body; "" rather than null keeps strict proxies (and MiniStack) from choking on it.
+        if response.get("body") is None:
+            response["body"] = ""
+        return response
+
+    return cast(LambdaHandler, handler)

@@ -1,0 +1,127 @@
+"""The customers table: one item per account, keyed by username."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
+
+from botocore.exceptions import ClientError
+
+from shop_shared.config import settings
+from shop_shared.data.dynamo import Item, Page, is_condition_failure, old_item, query_page, table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+from shop_shared.errors import Conflict, NotFound
+
+KEY = frozenset({"username"})
+_PUBLIC = "username, full_name, age, address, gender, marital_status, wallet_balance, #role, created_at"
+
+
+def _table() -> Table:
+    return table(settings().customers_table)
+
+
+def create(item: Item) -> None:
+    try:
+        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise Conflict("Username is already taken", code="USERNAME_TAKEN") from exc
+        raise
+
+
+def get(username: str) -> Item:
+    """The full item, password hash included: for the login check only, never for a response."""
+    item = _table().get_item(Key={"username": username}).get("Item")
+    if item is None:
+        raise NotFound("Customer not found")
+    return item
+
+
+def get_public(username: str) -> Item:
+    item = (
+        _table()
+        .get_item(Key={"username": username}, ProjectionExpression=_PUBLIC, ExpressionAttributeNames={"#role": "role"})
+        .get("Item")
+    )
+    if item is None:
+        raise NotFound("Customer not found")
+    return item
+
+
+def list_page(limit: int, next_token: str | None) -> Page:
+    return query_page(
+        settings().customers_table,
+        KEY,
+        limit,
+        next_token,
+        ProjectionExpression=_PUBLIC,
+        ExpressionAttributeNames={"#role": "role"},
+    )
+
+
+def update(username: str, changes: Item) -> Item:
+    names = {f"#{field}": field for field in changes}
+    values = {f":{field}": value for field, value in changes.items()}
+    assignments = ", ".join(f"#{field} = :{field}" for field in changes)
+    try:
+        result = _table().update_item(
+            Key={"username": username},
+            UpdateExpression=f"SET {assignments}",
+            ConditionExpression="attribute_exists(username)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise NotFound("Customer not found") from exc
+        raise
+    return result["Attributes"]
+
+
+def delete(username: str) -> None:
+    try:
+        _table().delete_item(Key={"username": username}, ConditionExpression="attribute_exists(username)")
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise NotFound("Customer not found") from exc
+        raise
+
+
+def add_to_wallet(username: str, amount: Decimal) -> Decimal:
+    try:
+        result = _table().update_item(
+            Key={"username": username},
+            UpdateExpression="ADD wallet_balance :amount",
+            ConditionExpression="attribute_exists(username)",
+            ExpressionAttributeValues={":amount": amount},
+            ReturnValues="UPDATED_NEW",
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise NotFound("Customer not found") from exc
+        raise
+    return cast(Decimal, result["Attributes"]["wallet_balance"])
+
+
+def take_from_wallet(username: str, amount: Decimal) -> Decimal:
+    """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
+    try:
+        result = _table().update_item(
+            Key={"username": username},
+            UpdateExpression="SET wallet_balance = wallet_balance - :amount",
+            ConditionExpression="attribute_exists(username) AND wallet_balance >= :amount",
+            ExpressionAttributeValues={":amount": amount},
+            ReturnValues="UPDATED_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            if old_item(exc) is None:
+                raise NotFound("Customer not found") from exc
+            raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS") from exc
+        raise
+    return cast(Decimal, result["Attributes"]["wallet_balance"])

@@ -1,0 +1,103 @@
+"""Table handles, pagination tokens and the error inspection every repository needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from shop_shared.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.service_resource import Table
+
+# Fail fast and let the client retry rather than hold an API Gateway connection for 29 seconds.
+_BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
+
+Item = dict[str, Any]
+
+
+@cache
+def _resource() -> Any:
+    return boto3.resource("dynamodb", config=_BOTO_CONFIG)
+
+
+@cache
+def table(name: str) -> Table:
+    table: Table = _resource().Table(name)
+    return table
+
+
+def client() -> DynamoDBClient:
+    dynamodb_client: DynamoDBClient = _resource().meta.client
+    return dynamodb_client
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    return error_code(exc) == "ConditionalCheckFailedException"
+
+
+def old_item(exc: ClientError) -> Item | None:
+    """The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure=ALL_OLD), deserialized."""
+    raw = cast(dict[str, Any] | None, exc.response.get("Item"))
+    if not raw:
+        return None
+    deserializer = TypeDeserializer()
+    return {key: deserializer.deserialize(value) for key, value in raw.items()}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_token: str | None
+
+
+def encode_token(last_key: Item | None) -> str | None:
+    if not last_key:
+        return None
+    plain = json.dumps(last_key, default=lambda d: str(d) if isinstance(d, Decimal) else d, separators=(",", ":"))
+    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None, key_names: frozenset[str]) -> Item | None:
+    """Turn a client's next_token back into an ExclusiveStartKey, refusing anything we did not hand out."""
+    if token is None:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error) as exc:
+        raise ValidationFailed("next_token is not valid", code="VALIDATION_ERROR") from exc
+    if not isinstance(key, dict) or set(key) != key_names or not all(isinstance(v, str) for v in key.values()):
+        raise ValidationFailed("next_token is not valid", code="VALIDATION_ERROR")
+    return key
+
+
+def query_page(table_name: str, key_names: frozenset[str], limit: int, next_token: str | None, **query: Any) -> Page:
+    """One Query (or Scan when no KeyConditionExpression is given) call: one page, one round trip."""
+    start_key = decode_token(next_token, key_names)
+    kwargs: dict[str, Any] = {"Limit": limit, **query}
+    if start_key is not None:
+        kwargs["ExclusiveStartKey"] = start_key
+    handle = table(table_name)
+    try:
+        result = handle.query(**kwargs) if "KeyConditionExpression" in kwargs else handle.scan(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "ValidationException" and start_key is not None:
+            raise ValidationFailed("next_token is not valid") from exc
+        raise
+    return Page(items=result.get("Items", []), next_token=encode_token(result.get("LastEvaluatedKey")))

@@ -1,0 +1,55 @@
+"""Field types shared by every service's request and response models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StrictInt
+
+T = TypeVar("T")
+
+
+def _number_only(value: Any) -> Any:
+    # JSON strings and booleans are not amounts: "10" and true must be rejected, not coerced.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _as_json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# Money: exact Decimal inside, a JSON number with at most two decimals outside.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_number_only),
+    Field(max_digits=12, decimal_places=2),
+    PlainSerializer(_as_json_number, return_type=float, when_used="json"),
+]
+PositiveMoney = Annotated[Money, Field(gt=0)]
+
+Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,50}$")]
+Limit = Annotated[int, Field(ge=1, le=100)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields are an error, never silently written."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class PageOf(ResponseModel, Generic[T]):
+    items: list[T]
+    next_token: str | None
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,93 @@
+"""Customers service request and response models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StrictInt, model_validator
+
+from shop_shared.auth import Role
+from shop_shared.models.common import Money, PositiveMoney, RequestModel, ResponseModel, Username
+
+
+def _strong_password(value: str) -> str:
+    if not any(c.isalpha() for c in value) or not any(c.isdigit() for c in value):
+        raise ValueError("password must contain a letter and a digit")
+    # bcrypt only reads 72 bytes; a longer UTF-8 password would be silently truncated.
+    if len(value.encode()) > 72:
+        raise ValueError("password must be at most 72 bytes in UTF-8")
+    return value
+
+
+Password = Annotated[str, Field(min_length=8, max_length=72), AfterValidator(_strong_password)]
+FullName = Annotated[str, Field(min_length=1, max_length=100)]
+Age = Annotated[StrictInt, Field(ge=1, le=120)]
+Address = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(min_length=1, max_length=20)]
+WalletAmount = Annotated[PositiveMoney, Field(le=10000)]
+
+
+class RegisterRequest(RequestModel):
+    full_name: FullName
+    username: Username
+    password: Password
+    age: Age
+    address: Address
+    gender: ShortText
+    marital_status: ShortText
+
+
+class LoginRequest(RequestModel):
+    username: Annotated[str, Field(min_length=1, max_length=50)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CustomerPatch(RequestModel):
+    full_name: FullName | None = None
+    password: Password | None = None
+    age: Age | None = None
+    address: Address | None = None
+    gender: ShortText | None = None
+    marital_status: ShortText | None = None
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CustomerPatch:
+        if not self.model_fields_set:
+            raise ValueError("at least one field must be given")
+        if any(getattr(self, name) is None for name in self.model_fields_set):
+            raise ValueError("fields may not be null")
+        return self
+
+
+class ChargeRequest(RequestModel):
+    amount: WalletAmount
+
+
+class DeductRequest(RequestModel):
+    amount: PositiveMoney
+
+
+class Customer(ResponseModel):
+    username: str
+    full_name: str
+    age: int
+    address: str
+    gender: str
+    marital_status: str
+    wallet_balance: Money
+    role: Role
+    created_at: str
+
+
+class Wallet(ResponseModel):
+    username: str
+    wallet_balance: Money
+
+
+class LoginResponse(ResponseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    username: str
+    role: Role

@@ -1,0 +1,109 @@
+"""`shopctl`: run the stack locally and bootstrap employee accounts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+import boto3
+from pydantic import ValidationError
+
+from shop_shared import auth
+from shop_shared.accounts import new_account_item
+from shop_shared.data import customers as customers_table
+from shop_shared.errors import ShopError
+from shop_shared.models.customers import RegisterRequest
+from shopctl import localstack
+
+
+def _local_up(args: argparse.Namespace) -> int:
+    work_dir = localstack.ROOT / ".local"
+    print(f"Starting MiniStack on 127.0.0.1:{args.port}, building and deploying template.yaml ...", flush=True)
+    with localstack.local_stack(args.port, work_dir / "run", stack_name=args.stack_name) as deployment:
+        (work_dir / "api_url").write_text(deployment.api_url + "\n")
+        print(f"API_URL={deployment.api_url}", flush=True)
+        print(
+            f"AWS_ENDPOINT_URL={deployment.endpoint} (for shopctl and the AWS CLI); "
+            f"logs in {work_dir / 'run' / 'local-stack.log'}; Ctrl-C to stop.",
+            flush=True,
+        )
+        _wait_for_interrupt()
+    print("Stopped.", flush=True)
+    return 0
+
+
+def _wait_for_interrupt() -> None:
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
+def _create_employee(args: argparse.Namespace) -> int:
+
+    password = sys.stdin.readline().rstrip("\n")
+    outputs = localstack.stack_outputs(args.stack_name) if "CUSTOMERS_TABLE" not in os.environ else {}
+    os.environ.setdefault("CUSTOMERS_TABLE", outputs.get("CustomersTableName", ""))
+    try:
+        request = RegisterRequest(
+            full_name=args.full_name or args.username,
+            username=args.username,
+            password=password,
+            age=args.age,
+            address=args.address,
+            gender=args.gender,
+            marital_status=args.marital_status,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"invalid {'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 2
+    try:
+        customers_table.create(new_account_item(request, auth.EMPLOYEE))
+    except ShopError as exc:
+        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    region = boto3.session.Session().region_name
+    print(f"employee {args.username} created in table {os.environ['CUSTOMERS_TABLE']} ({region})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="the local stack (MiniStack, no Docker)")
+    local_commands = local.add_subparsers(dest="local_command", required=True)
+    up = local_commands.add_parser("up", help="start MiniStack, deploy template.yaml, print API_URL, stay up")
+    up.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_PORT", localstack.DEFAULT_PORT)))
+    up.add_argument("--stack-name", default=localstack.DEFAULT_STACK)
+    up.set_defaults(func=_local_up)
+
+    employee = commands.add_parser(
+        "create-employee", help="create an employee account in the stack's customers table (AWS or local)"
+    )
+    employee.add_argument("--username", required=True)
+    employee.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    employee.add_argument("--stack-name", default=os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK))
+    employee.add_argument("--full-name")
+    employee.add_argument("--age", type=int, default=30)
+    employee.add_argument("--address", default="Head office")
+    employee.add_argument("--gender", default="unspecified")
+    employee.add_argument("--marital-status", default="unspecified")
+    employee.set_defaults(func=_create_employee)
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
