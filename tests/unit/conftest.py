@@ -6,12 +6,17 @@ import importlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from shop_shared import auth
+from shop_shared.accounts import new_account_item
+from shop_shared.models.customers import RegisterRequest
 from tests.apigw import rest_event
 from tests.template import resources
 
@@ -73,9 +78,74 @@ def call(aws: None) -> Invoke:
     return _call
 
 
+EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
+
+
+def load_event(relative_path: str, tokens: dict[str, str]) -> dict[str, Any]:
+    """A sample event from events/, with its CUSTOMER_TOKEN / EMPLOYEE_TOKEN placeholders replaced by real tokens."""
+    text = (EVENTS_DIR / relative_path).read_text()
+    for placeholder, token in tokens.items():
+        text = text.replace(placeholder, token)
+    event: dict[str, Any] = json.loads(text)
+    return event
+
+
+def handler_module_for(event_file: Path) -> str:
+    """events/<service>/<module>[.<variant>].json is the sample event for <service>_api.<module>.handler."""
+    service = event_file.parent.name
+    return f"{service}_api.{event_file.name.split('.')[0]}"
+
+
 def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
     handler = importlib.import_module(module).handler
     response = handler(event, LambdaContext())
     raw = response.get("body")
     body = json.loads(raw) if raw else None
     return HttpResult(status=response["statusCode"], body=body, headers=response.get("headers") or {})
+
+
+SEED_CUSTOMER = "ada"
+SEED_EMPLOYEE = "boss"
+SEED_PASSWORD = "engine1843"
+SEED_GOOD_ID = "0b5f3c2e-1d4a-4c8e-9f00-000000000001"
+
+
+@pytest.fixture
+def seed(aws: None) -> dict[str, str]:
+    """The data every sample event in events/ assumes, and tokens for its placeholders.
+
+    Customer `ada` (wallet 100.00), employee `boss` (both with password SEED_PASSWORD), and the good
+    SEED_GOOD_ID ("Espresso beans", food, 12.50, 10 in stock).
+    """
+    customers = boto3.resource("dynamodb").Table("CustomersTable")
+    for username, role in ((SEED_CUSTOMER, auth.CUSTOMER), (SEED_EMPLOYEE, auth.EMPLOYEE)):
+        request = RegisterRequest(
+            full_name=username.title(),
+            username=username,
+            password=SEED_PASSWORD,
+            age=36,
+            address="1 Seed Street",
+            gender="n/a",
+            marital_status="single",
+        )
+        item = new_account_item(request, role)
+        if username == SEED_CUSTOMER:
+            item["wallet_balance"] = Decimal("100.00")
+        customers.put_item(Item=item)
+    boto3.resource("dynamodb").Table("InventoryTable").put_item(
+        Item={
+            "id": SEED_GOOD_ID,
+            "name": "Espresso beans",
+            "category": "food",
+            "price": Decimal("12.50"),
+            "description": "1 kg, dark roast",
+            "count": 10,
+            "rating_avg": Decimal(0),
+            "rating_count": 0,
+            "created_at": "2026-11-01T00:00:00.000Z",
+        }
+    )
+    return {
+        "CUSTOMER_TOKEN": auth.issue_token(SEED_CUSTOMER, auth.CUSTOMER),
+        "EMPLOYEE_TOKEN": auth.issue_token(SEED_EMPLOYEE, auth.EMPLOYEE),
+    }
