@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.unit.conftest import HttpResult, Invoke
@@ -50,3 +53,208 @@ def test_login_with_a_wrong_password_is_401(call: Invoke, password: str) -> None
     result: HttpResult = call(*LOGIN, body={"username": "ada", "password": password})
     assert result.status == 401
     assert result.body["code"] == "INVALID_CREDENTIALS"
+
+
+GET = ("customers_api.get_customer", "GET", "/customers/{username}")
+PATCH = ("customers_api.update_customer", "PATCH", "/customers/{username}")
+DELETE = ("customers_api.delete_customer", "DELETE", "/customers/{username}")
+LIST = ("customers_api.list_customers", "GET", "/customers")
+CHARGE = ("customers_api.charge_wallet", "PUT", "/customers/{username}/charge")
+DEDUCT = ("customers_api.deduct_wallet", "PUT", "/customers/{username}/deduct")
+
+
+def stored(username: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        boto3.resource("dynamodb").Table("CustomersTable").get_item(Key={"username": username}).get("Item")
+    )
+    return item
+
+
+def test_password_is_stored_as_a_bcrypt_hash(call: Invoke) -> None:
+    call(*REGISTER, body=new_customer())
+    item = stored("ada")
+    assert item is not None
+    assert "password" not in item
+    assert str(item["password_hash"]).startswith("$2b$")
+    assert "engine1843" not in json.dumps(item, default=str)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "ab"),
+        ("username", "bad name!"),
+        ("password", "short1"),
+        ("password", "nodigitshere"),
+        ("password", "12345678"),
+        ("password", "é" * 40 + "1"),  # 81 bytes in UTF-8: bcrypt would silently truncate it
+        ("age", 0),
+        ("age", 121),
+        ("age", True),
+        ("age", "30"),
+        ("full_name", ""),
+        ("address", "x" * 201),
+        ("role", "emp"),
+        ("wallet_balance", 1000),
+    ],
+)
+def test_invalid_registration_is_400_and_stores_nothing(call: Invoke, field: str, value: Any) -> None:
+    result = call(*REGISTER, body=new_customer(**{field: value}))
+
+    assert result.status == 400
+    assert result.body["code"] == "VALIDATION_ERROR"
+    assert any(field in detail["loc"] for detail in result.body["details"])
+    assert stored("ada") is None
+    assert "engine1843" not in json.dumps(result.body)
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[]", '"text"', ""])
+def test_malformed_body_is_400(call: Invoke, raw: str) -> None:
+    result = call(*REGISTER, raw_body=raw)
+    assert result.status == 400
+    assert result.body["code"] == "VALIDATION_ERROR"
+
+
+def test_duplicate_username_is_409_and_keeps_the_first_account(call: Invoke) -> None:
+    call(*REGISTER, body=new_customer())
+    result = call(*REGISTER, body=new_customer(full_name="Impostor"))
+    assert result.status == 409
+    assert result.body["code"] == "USERNAME_TAKEN"
+    assert stored("ada")["full_name"] == "Ada Lovelace"  # type: ignore[index]
+
+
+def test_unknown_user_login_is_401_like_a_wrong_password(call: Invoke) -> None:
+    result = call(*LOGIN, body={"username": "nobody", "password": "engine1843"})
+    assert result.status == 401
+    assert result.body["code"] == "INVALID_CREDENTIALS"
+
+
+def test_get_own_account_but_not_another(call: Invoke, seed: dict[str, str]) -> None:
+    call(*REGISTER, body=new_customer(username="bob"))
+    own = call(*GET, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"])
+    other = call(*GET, {"username": "bob"}, token=seed["CUSTOMER_TOKEN"])
+    by_employee = call(*GET, {"username": "bob"}, token=seed["EMPLOYEE_TOKEN"])
+    anonymous = call(*GET, {"username": "ada"})
+
+    assert own.status == 200
+    assert own.body["wallet_balance"] == 100
+    assert "password_hash" not in own.body
+    assert other.status == 403
+    assert by_employee.status == 200
+    assert anonymous.status == 401
+    assert call(*GET, {"username": "ghost"}, token=seed["EMPLOYEE_TOKEN"]).status == 404
+
+
+def test_list_is_for_employees_and_paginates(call: Invoke, seed: dict[str, str]) -> None:
+    for name in ("bob", "cyd", "dee"):
+        call(*REGISTER, body=new_customer(username=name))
+
+    assert call(*LIST, token=seed["CUSTOMER_TOKEN"]).status == 403
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        query = {"limit": "2"} | ({"next_token": token} if token else {})
+        page = call(*LIST, token=seed["EMPLOYEE_TOKEN"], query=query)
+        assert page.status == 200
+        assert len(page.body["items"]) <= 2
+        assert all("password_hash" not in item for item in page.body["items"])
+        seen += [item["username"] for item in page.body["items"]]
+        token = page.body["next_token"]
+        if token is None:
+            break
+    assert sorted(seen) == ["ada", "bob", "boss", "cyd", "dee"]
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"next_token": "garbage!"}])
+def test_bad_list_parameters_are_400(call: Invoke, seed: dict[str, str], query: dict[str, str]) -> None:
+    result = call(*LIST, token=seed["EMPLOYEE_TOKEN"], query=query)
+    assert result.status == 400
+    assert result.body["code"] == "VALIDATION_ERROR"
+
+
+def test_patch_updates_whitelisted_fields_and_rehashes_password(call: Invoke, seed: dict[str, str]) -> None:
+    old_hash = stored("ada")["password_hash"]  # type: ignore[index]
+    result = call(*PATCH, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"age": 37, "password": "newpass99"})
+
+    assert result.status == 200
+    assert result.body["age"] == 37
+    assert "password_hash" not in result.body
+    assert stored("ada")["password_hash"] != old_hash  # type: ignore[index]
+    assert call(*LOGIN, body={"username": "ada", "password": "newpass99"}).status == 200
+    assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).status == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"wallet_balance": 5}, {"username": "eve"}, {"password_hash": "x"}, {"age": None}, {"age": "37"}],
+)
+def test_patch_rejects_empty_unknown_or_null_fields(call: Invoke, seed: dict[str, str], body: dict[str, Any]) -> None:
+    before = stored("ada")
+    result = call(*PATCH, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body=body)
+    assert result.status == 400
+    assert stored("ada") == before
+
+
+def test_only_employees_change_roles(call: Invoke, seed: dict[str, str]) -> None:
+    self_promotion = call(*PATCH, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"role": "emp"})
+    promotion = call(*PATCH, {"username": "ada"}, token=seed["EMPLOYEE_TOKEN"], body={"role": "emp"})
+
+    assert self_promotion.status == 403
+    assert promotion.status == 200
+    assert promotion.body["role"] == "emp"
+    assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).body["role"] == "emp"
+
+
+def test_patch_of_missing_customer_is_404(call: Invoke, seed: dict[str, str]) -> None:
+    result = call(*PATCH, {"username": "ghost"}, token=seed["EMPLOYEE_TOKEN"], body={"age": 40})
+    assert result.status == 404
+    assert stored("ghost") is None
+
+
+def test_delete_self_and_by_employee(call: Invoke, seed: dict[str, str]) -> None:
+    call(*REGISTER, body=new_customer(username="bob"))
+    assert call(*DELETE, {"username": "bob"}, token=seed["CUSTOMER_TOKEN"]).status == 403
+    assert call(*DELETE, {"username": "bob"}, token=seed["EMPLOYEE_TOKEN"]).status == 204
+    deleted_self = call(*DELETE, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"])
+    assert deleted_self.status == 204
+    assert deleted_self.body is None
+    assert stored("ada") is None
+    assert stored("bob") is None
+    assert call(*DELETE, {"username": "ada"}, token=seed["EMPLOYEE_TOKEN"]).status == 404
+
+
+def test_charge_and_deduct(call: Invoke, seed: dict[str, str]) -> None:
+    charged = call(*CHARGE, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"amount": 0.1})
+    deducted = call(*DEDUCT, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"amount": 100.05})
+
+    assert charged.body == {"username": "ada", "wallet_balance": 100.1}
+    assert deducted.body == {"username": "ada", "wallet_balance": 0.05}
+    assert stored("ada")["wallet_balance"] == Decimal("0.05")  # type: ignore[index]
+
+
+def test_deduct_never_goes_below_zero(call: Invoke, seed: dict[str, str]) -> None:
+    result = call(*DEDUCT, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"amount": 100.01})
+    assert result.status == 409
+    assert result.body["code"] == "INSUFFICIENT_FUNDS"
+    assert stored("ada")["wallet_balance"] == Decimal(100)  # type: ignore[index]
+
+
+def test_wallet_of_missing_customer_is_404(call: Invoke, seed: dict[str, str]) -> None:
+    assert call(*CHARGE, {"username": "ghost"}, token=seed["EMPLOYEE_TOKEN"], body={"amount": 1}).status == 404
+    assert call(*DEDUCT, {"username": "ghost"}, token=seed["EMPLOYEE_TOKEN"], body={"amount": 1}).status == 404
+    assert stored("ghost") is None
+
+
+@pytest.mark.parametrize("amount", [0, -1, "5", True, None, 1.001, 10000.01, "NaN", 1e309])
+def test_bad_charge_amounts_are_400_and_change_nothing(call: Invoke, seed: dict[str, str], amount: Any) -> None:
+    result = call(*CHARGE, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"], body={"amount": amount})
+    assert result.status == 400
+    assert result.body["code"] == "VALIDATION_ERROR"
+    assert stored("ada")["wallet_balance"] == Decimal(100)  # type: ignore[index]
+
+
+def test_other_customers_wallet_is_403(call: Invoke, seed: dict[str, str]) -> None:
+    call(*REGISTER, body=new_customer(username="bob"))
+    result = call(*CHARGE, {"username": "bob"}, token=seed["CUSTOMER_TOKEN"], body={"amount": 5})
+    assert result.status == 403
+    assert stored("bob")["wallet_balance"] == 0  # type: ignore[index]
