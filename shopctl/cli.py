@@ -26,10 +26,12 @@ def _local_up(args: argparse.Namespace) -> int:
         (work_dir / "api_url").write_text(deployment.api_url + "\n")
         print(f"API_URL={deployment.api_url}", flush=True)
         print(
-            f"AWS_ENDPOINT_URL={deployment.endpoint} (for shopctl and the AWS CLI); "
-            f"logs in {work_dir / 'run' / 'local-stack.log'}; Ctrl-C to stop.",
+            "For shopctl / the AWS CLI against it: export "
+            f"AWS_ENDPOINT_URL={deployment.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+            "AWS_DEFAULT_REGION=us-east-1",
             flush=True,
         )
+        print(f"Logs: {work_dir / 'run' / 'local-stack.log'}. Ctrl-C stops everything.", flush=True)
         _wait_for_interrupt()
     print("Stopped.", flush=True)
     return 0

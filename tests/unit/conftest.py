@@ -101,7 +101,9 @@ def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
     response = handler(event, LambdaContext())
     raw = response.get("body")
     body = json.loads(raw) if raw else None
-    return HttpResult(status=response["statusCode"], body=body, headers=response.get("headers") or {})
+    headers = dict(response.get("headers") or {})
+    headers.update({name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()})
+    return HttpResult(status=response["statusCode"], body=body, headers=headers)
 
 
 SEED_CUSTOMER = "ada"

@@ -258,3 +258,36 @@ def test_other_customers_wallet_is_403(call: Invoke, seed: dict[str, str]) -> No
     result = call(*CHARGE, {"username": "bob"}, token=seed["CUSTOMER_TOKEN"], body={"amount": 5})
     assert result.status == 403
     assert stored("bob")["wallet_balance"] == 0  # type: ignore[index]
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(call: Invoke, seed: dict[str, str]) -> None:
+    for _ in range(5):
+        assert call(*LOGIN, body={"username": "ada", "password": "guess1234"}).status == 401
+
+    locked = call(*LOGIN, body={"username": "ada", "password": "engine1843"})
+
+    assert locked.status == 429
+    assert locked.body["code"] == "TOO_MANY_LOGIN_ATTEMPTS"
+    assert 0 < int(locked.headers["Retry-After"]) <= 900
+    assert stored("ada")["failed_logins"] == 5  # type: ignore[index]
+
+
+def test_lockout_expires_and_success_resets_the_counter(call: Invoke, seed: dict[str, str]) -> None:
+    for _ in range(5):
+        call(*LOGIN, body={"username": "ada", "password": "guess1234"})
+    table = boto3.resource("dynamodb").Table("CustomersTable")
+    table.update_item(  # the last failure is now older than the lockout window
+        Key={"username": "ada"}, UpdateExpression="SET last_failed_login = :old", ExpressionAttributeValues={":old": 0}
+    )
+
+    assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).status == 200
+    assert "failed_logins" not in stored("ada")  # type: ignore[operator]
+
+
+def test_a_success_before_the_limit_resets_the_count(call: Invoke, seed: dict[str, str]) -> None:
+    for _ in range(4):
+        call(*LOGIN, body={"username": "ada", "password": "guess1234"})
+    assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).status == 200
+    for _ in range(4):
+        call(*LOGIN, body={"username": "ada", "password": "guess1234"})
+    assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).status == 200

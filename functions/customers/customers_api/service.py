@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,7 +11,8 @@ from shop_shared import auth
 from shop_shared.accounts import new_account_item
 from shop_shared.config import settings
 from shop_shared.data import customers as customers_table
-from shop_shared.errors import Forbidden, NotFound, Unauthorized
+from shop_shared.data.dynamo import Item
+from shop_shared.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.customers import (
     Customer,
@@ -32,14 +34,24 @@ def register(request: RegisterRequest) -> Customer:
 
 
 def login(request: LoginRequest) -> LoginResponse:
+    now = int(time.time())
     try:
-        account = customers_table.get(request.username)
+        account: Item | None = customers_table.get(request.username)
     except NotFound:
-        auth.burn_password_check(request.password)
         account = None
+    if account is not None:
+        _refuse_if_locked_out(account, now)
+    if account is None:
+        auth.burn_password_check(request.password)
     if account is None or not auth.check_password(request.password, str(account["password_hash"])):
         metrics.add_metric(name="LoginFailed", unit=MetricUnit.Count, value=1)
+        if account is not None:
+            customers_table.record_failed_login(
+                request.username, now, start_new_window=not _within_lockout_window(account, now)
+            )
         raise Unauthorized("Invalid username or password", code="INVALID_CREDENTIALS")
+    if account.get("failed_logins"):
+        customers_table.clear_failed_logins(request.username)
     role = auth.EMPLOYEE if account["role"] == auth.EMPLOYEE else auth.CUSTOMER
     return LoginResponse(
         access_token=auth.issue_token(request.username, role),
@@ -47,6 +59,20 @@ def login(request: LoginRequest) -> LoginResponse:
         username=request.username,
         role=role,
     )
+
+
+def _within_lockout_window(account: Item, now: int) -> bool:
+    return now - int(account.get("last_failed_login", 0)) < settings().login_lockout_seconds
+
+
+def _refuse_if_locked_out(account: Item, now: int) -> None:
+    """After too many failures in the window, refuse before bcrypt runs, so guessing costs the attacker time."""
+    if int(account.get("failed_logins", 0)) >= settings().login_max_failures and _within_lockout_window(account, now):
+        retry_after = settings().login_lockout_seconds - (now - int(account["last_failed_login"]))
+        metrics.add_metric(name="LoginLockedOut", unit=MetricUnit.Count, value=1)
+        raise TooManyRequests(
+            "Too many failed logins; try again later", code="TOO_MANY_LOGIN_ATTEMPTS", retry_after=retry_after
+        )
 
 
 def list_customers(limit: int, next_token: str | None) -> PageOf[Customer]:

@@ -46,7 +46,7 @@ _dumps = partial(json.dumps, default=_json_default, separators=(",", ":"))
 
 
 def error_response(error: ShopError) -> Response[Any]:
-    headers = {"Retry-After": "1"} if isinstance(error, ServiceUnavailable) else None
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
     body = {"error": error.message, "code": error.code, "details": error.details}
     return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 

@@ -17,6 +17,8 @@ class Settings:
     bcrypt_rounds: int
     token_ttl_seconds: int
     token_issuer: str
+    login_max_failures: int
+    login_lockout_seconds: int
 
 
 @cache
@@ -31,4 +33,6 @@ def settings() -> Settings:
         bcrypt_rounds=int(env.get("BCRYPT_ROUNDS", "12")),
         token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
         token_issuer=env.get("TOKEN_ISSUER", "shop"),
+        login_max_failures=int(env.get("LOGIN_MAX_FAILURES", "5")),
+        login_lockout_seconds=int(env.get("LOGIN_LOCKOUT_SECONDS", "900")),
     )

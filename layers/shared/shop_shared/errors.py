@@ -8,6 +8,8 @@ from typing import Any
 class ShopError(Exception):
     status: int = 500
     code: str = "INTERNAL_ERROR"
+    # Seconds a client should wait before retrying; sent as Retry-After when set.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, code: str | None = None, details: list[Any] | None = None) -> None:
         super().__init__(message)
@@ -50,9 +52,14 @@ class TooManyRequests(ShopError):
     status = 429
     code = "TOO_MANY_REQUESTS"
 
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
 
 class ServiceUnavailable(ShopError):
     """A dependency is throttling or timing out; nothing was written and the client may retry."""
 
     status = 503
     code = "SERVICE_UNAVAILABLE"
+    retry_after = 1

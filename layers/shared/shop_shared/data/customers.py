@@ -125,3 +125,30 @@ def take_from_wallet(username: str, amount: Decimal) -> Decimal:
             raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS") from exc
         raise
     return cast(Decimal, result["Attributes"]["wallet_balance"])
+
+
+def record_failed_login(username: str, at: int, *, start_new_window: bool) -> None:
+    """Count a failed login; ADD keeps concurrent failures from overwriting each other within a window."""
+    update = (
+        "SET failed_logins = :one, last_failed_login = :at"
+        if start_new_window
+        else ("ADD failed_logins :one SET last_failed_login = :at")
+    )
+    try:
+        _table().update_item(
+            Key={"username": username},
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(username)",
+            ExpressionAttributeValues={":one": 1, ":at": at},
+        )
+    except ClientError as exc:
+        if not is_condition_failure(exc):  # the account was deleted meanwhile: nothing to count
+            raise
+
+
+def clear_failed_logins(username: str) -> None:
+    _table().update_item(
+        Key={"username": username},
+        UpdateExpression="REMOVE failed_logins, last_failed_login",
+        ConditionExpression="attribute_exists(username)",
+    )
