@@ -16,7 +16,7 @@ from shop_shared.accounts import new_account_item
 from shop_shared.data import customers as customers_table
 from shop_shared.errors import ShopError
 from shop_shared.models.customers import RegisterRequest
-from shopctl import localstack
+from shopctl import localstack, openapi
 
 
 def _local_up(args: argparse.Namespace) -> int:
@@ -78,6 +78,18 @@ def _create_employee(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    rendered = openapi.render()
+    if args.check:
+        if not openapi.SPEC_PATH.exists() or openapi.SPEC_PATH.read_text() != rendered:
+            print(f"{openapi.SPEC_PATH} is out of date: run `shopctl openapi`", file=sys.stderr)
+            return 1
+        return 0
+    openapi.SPEC_PATH.write_text(rendered)
+    print(f"wrote {openapi.SPEC_PATH}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     employee.add_argument("--gender", default="unspecified")
     employee.add_argument("--marital-status", default="unspecified")
     employee.set_defaults(func=_create_employee)
+
+    spec = commands.add_parser("openapi", help="write docs/openapi.json from the deployed handlers' code")
+    spec.add_argument("--check", action="store_true", help="exit 1 if the committed spec differs from the code")
+    spec.set_defaults(func=_openapi)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

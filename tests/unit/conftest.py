@@ -17,8 +17,8 @@ from moto import mock_aws
 from shop_shared import auth
 from shop_shared.accounts import new_account_item
 from shop_shared.models.customers import RegisterRequest
+from shopctl.template import resources
 from tests.apigw import rest_event
-from tests.template import resources
 
 JWT_TEST_KEY = "unit-test-signing-key-0123456789abcdef0123456789abcdef"
 

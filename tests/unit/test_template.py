@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.template import resources, template
+from shopctl.template import resources, template
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 API_FUNCTIONS = {

@@ -1,4 +1,4 @@
-"""Reads template.yaml (CloudFormation short-form tags included) so tests check the real stack definition."""
+"""Reads template.yaml (CloudFormation short-form tags included) for tooling and tests."""
 
 from __future__ import annotations
 
@@ -37,3 +37,22 @@ def template() -> dict[str, Any]:
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
     return {name: res for name, res in template()["Resources"].items() if res["Type"] == kind}
+
+
+def api_functions() -> dict[str, dict[str, Any]]:
+    """Functions behind API Gateway routes, by logical id."""
+    return {
+        name: fn
+        for name, fn in resources("AWS::Serverless::Function").items()
+        if any(event["Type"] == "Api" for event in fn["Properties"].get("Events", {}).values())
+    }
+
+
+def handler_module(function: dict[str, Any]) -> str:
+    return str(function["Properties"]["Handler"]).rsplit(".", 1)[0]
+
+
+def code_dirs() -> list[Path]:
+    """Every function's CodeUri plus the layer: what must be importable to load the handlers in-process."""
+    uris = {str(fn["Properties"]["CodeUri"]) for fn in resources("AWS::Serverless::Function").values()}
+    return [ROOT / "layers" / "shared", *sorted(ROOT / uri for uri in uris)]
