@@ -60,7 +60,7 @@ FAULTS: dict[str, Callable[[str], Exception]] = {
 @contextmanager
 def failing_writes(fault: Callable[[str], Exception]) -> Iterator[list[str]]:
     failed: list[str] = []
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def make_api_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         if client.meta.service_model.service_name == "dynamodb" and operation in WRITE_OPERATIONS:
