@@ -170,6 +170,29 @@ def _run(command: list[str], env: dict[str, str], log_path: Path) -> None:
         raise RuntimeError(f"{command[0]} {command[1]} failed (exit {result.returncode}):\n" + "\n".join(tail))
 
 
+def create_employee(deployment: Deployment, username: str, password: str, bcrypt_rounds: int = 12) -> None:
+    """Bootstrap an employee exactly as an operator does: `shopctl create-employee --password-stdin`."""
+    env = {
+        **os.environ,
+        **LOCAL_CREDENTIALS,
+        "AWS_ENDPOINT_URL": deployment.endpoint,
+        "SHOP_STACK_NAME": deployment.stack_name,
+        "BCRYPT_ROUNDS": str(bcrypt_rounds),
+    }
+    for inherited in ("CUSTOMERS_TABLE", "AWS_SESSION_TOKEN"):
+        env.pop(inherited, None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "shopctl.cli", "create-employee", "--username", username, "--password-stdin"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"shopctl create-employee failed: {result.stderr}")
+
+
 @contextmanager
 def local_stack(port: int, work_dir: Path, stack_name: str = DEFAULT_STACK, **parameters: str) -> Iterator[Deployment]:
     """Emulator up, template built and deployed; everything stopped when the block exits."""

@@ -7,8 +7,6 @@ otherwise the session starts its own emulator on a free port and stops it afterw
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,24 +122,7 @@ def dynamodb(deployment: localstack.Deployment) -> Any:
 def employee_token(api: Api, deployment: localstack.Deployment) -> str:
     """An employee bootstrapped the way an operator does it: `shopctl create-employee --password-stdin`."""
     username = unique("emp")
-    env = {
-        **os.environ,
-        **localstack.LOCAL_CREDENTIALS,
-        "AWS_ENDPOINT_URL": deployment.endpoint,
-        "SHOP_STACK_NAME": deployment.stack_name,
-        "BCRYPT_ROUNDS": "6",
-    }
-    for name in ("CUSTOMERS_TABLE", "AWS_SESSION_TOKEN"):
-        env.pop(name, None)
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "shopctl.cli", "create-employee", "--username", username, "--password-stdin"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    localstack.create_employee(deployment, username, PASSWORD, bcrypt_rounds=6)
     return api.login(username)
 
 
