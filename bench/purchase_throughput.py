@@ -11,6 +11,7 @@ import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import requests
 
@@ -45,7 +46,13 @@ def main() -> None:
         buyers = []
         for _ in range(CUSTOMERS):
             username = f"buyer_{uuid.uuid4().hex[:10]}"
-            profile = {"full_name": "B", "age": 30, "address": "x", "gender": "x", "marital_status": "x"}
+            profile: dict[str, Any] = {
+                "full_name": "B",
+                "age": 30,
+                "address": "x",
+                "gender": "x",
+                "marital_status": "x",
+            }
             http.post(
                 f"{api}/customers/register", json={"username": username, "password": PASSWORD, **profile}, timeout=60
             ).raise_for_status()
