@@ -23,6 +23,16 @@ boto3.resource("dynamodb").Table("t")
 print(time.perf_counter() - t)
 """
 
+# What Powertools Tracer costs on its own: the X-Ray SDK builds a botocore client for sampling at import.
+_XRAY = """
+import time
+t = time.perf_counter()
+import boto3
+boto3.resource("dynamodb").Table("t")
+import aws_xray_sdk.core
+print(time.perf_counter() - t)
+"""
+
 _FUNCTION = """
 import time
 t = time.perf_counter()
@@ -55,7 +65,9 @@ def _median_ms(code: str) -> float:
 
 def main() -> None:
     baseline = _median_ms(_BASELINE)
+    with_xray = _median_ms(_XRAY)
     print(f"cold init (median of {RUNS} fresh interpreters, ms); baseline import boto3 + client: {baseline:.0f} ms")
+    print(f"baseline + X-Ray SDK (the floor with Powertools Tracer): {with_xray:.0f} ms = {with_xray / baseline:.2f}x")
     print(f"{'function':34} {'handler module':40} {'ms':>7} {'x baseline':>10}")
     ratios = []
     for name, function in sorted(resources("AWS::Serverless::Function").items()):
