@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 import boto3
@@ -20,33 +21,31 @@ from shopctl import localstack, openapi
 
 
 def _local_up(args: argparse.Namespace) -> int:
-    work_dir = localstack.ROOT / ".local"
+    # SIGTERM (e.g. from a supervisor) must unwind like Ctrl-C so the emulator is stopped too.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    work_dir: Path = args.work_dir
     print(f"Starting MiniStack on 127.0.0.1:{args.port}, building and deploying template.yaml ...", flush=True)
-    with localstack.local_stack(args.port, work_dir / "run", stack_name=args.stack_name) as deployment:
-        (work_dir / "api_url").write_text(deployment.api_url + "\n")
-        print(f"API_URL={deployment.api_url}", flush=True)
-        print(
-            "For shopctl / the AWS CLI against it: export "
-            f"AWS_ENDPOINT_URL={deployment.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
-            "AWS_DEFAULT_REGION=us-east-1",
-            flush=True,
-        )
-        print(f"Logs: {work_dir / 'run' / 'local-stack.log'}. Ctrl-C stops everything.", flush=True)
-        _wait_for_interrupt()
+    try:
+        with localstack.local_stack(args.port, work_dir / "run", stack_name=args.stack_name) as deployment:
+            (work_dir / "api_url").write_text(deployment.api_url + "\n")
+            print(f"API_URL={deployment.api_url}", flush=True)
+            print(
+                "For shopctl / the AWS CLI against it: export "
+                f"AWS_ENDPOINT_URL={deployment.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+                "AWS_DEFAULT_REGION=us-east-1",
+                flush=True,
+            )
+            print(f"Logs: {work_dir / 'run' / 'local-stack.log'}. Ctrl-C stops everything.", flush=True)
+            while True:
+                signal.pause()
+    except KeyboardInterrupt:
+        pass
     print("Stopped.", flush=True)
     return 0
 
 
-def _wait_for_interrupt() -> None:
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while True:
-            signal.pause()
-    except KeyboardInterrupt:
-        pass
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _create_employee(args: argparse.Namespace) -> int:
@@ -99,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     up = local_commands.add_parser("up", help="start MiniStack, deploy template.yaml, print API_URL, stay up")
     up.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_PORT", localstack.DEFAULT_PORT)))
     up.add_argument("--stack-name", default=localstack.DEFAULT_STACK)
+    up.add_argument("--work-dir", type=Path, default=localstack.ROOT / ".local", help="state, logs and api_url")
     up.set_defaults(func=_local_up)
 
     employee = commands.add_parser(
