@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shopctl.template import resources, template
+from shopctl.template import ROOT, resources, template
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 API_FUNCTIONS = {
@@ -97,3 +101,15 @@ def test_runtime_and_layer_are_global() -> None:
     globals_ = template()["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.11"
     assert globals_["Layers"] == [{"Ref": "SharedLayer"}]
+
+
+def test_sam_validate_lint_passes() -> None:
+    sam = Path(sys.executable).parent / "sam"
+    result = subprocess.run(  # noqa: S603
+        [str(sam), "validate", "--lint", "--template-file", str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
