@@ -1,4 +1,4 @@
-# The two front-door commands: `make run` (local API on MiniStack, no Docker) and `make test`.
+# The two front-door commands: `make run` (local API on MiniStack, no Docker) and `make test` (lint + all tests).
 PYTHON ?= python3.11
 VENV := .venv
 EMU_VENV := .venv-emulator
@@ -24,7 +24,7 @@ $(EMU_VENV)/.installed: requirements/emulator.txt
 run: setup
 	LOCAL_PORT=$(LOCAL_PORT) $(VENV)/bin/shopctl local up
 
-test: setup
+test: setup lint
 	$(VENV)/bin/pytest
 
 unit: setup
