@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, table
+from shop_shared.data.dynamo import Item, Page, is_condition_failure, old_item, query_page, table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-from shop_shared.errors import NotFound
+from shop_shared.errors import Conflict, NotFound
 
 KEY = frozenset({"id"})
+# `name` and `count` are DynamoDB reserved words, so every expression goes through these aliases.
+_NAMES = {"#name": "name", "#count": "count"}
+_SUMMARY = "id, #name, category, price"
 
 
 def _table() -> Table:
@@ -29,3 +34,73 @@ def get(good_id: str) -> Item:
     if item is None:
         raise NotFound("Good not found")
     return item
+
+
+def create(item: Item) -> None:
+    # A uuid4 collision is not expected; the condition just makes sure one could never overwrite a good.
+    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
+
+
+def update(good_id: str, changes: Item) -> Item:
+    names = {f"#f_{field}": field for field in changes}
+    values = {f":f_{field}": value for field, value in changes.items()}
+    assignments = ", ".join(f"#f_{field} = :f_{field}" for field in changes)
+    try:
+        result = _table().update_item(
+            Key={"id": good_id},
+            UpdateExpression=f"SET {assignments}",
+            ConditionExpression="attribute_exists(id)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise NotFound("Good not found") from exc
+        raise
+    return result["Attributes"]
+
+
+def take_stock(good_id: str, count: int, updated_at: str) -> Item:
+    """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero."""
+    try:
+        result = _table().update_item(
+            Key={"id": good_id},
+            UpdateExpression="SET #count = #count - :n, updated_at = :now",
+            ConditionExpression="attribute_exists(id) AND #count >= :n",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":n": count, ":now": updated_at},
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            if old_item(exc) is None:
+                raise NotFound("Good not found") from exc
+            raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK") from exc
+        raise
+    return result["Attributes"]
+
+
+def delete(good_id: str) -> None:
+    try:
+        _table().delete_item(Key={"id": good_id}, ConditionExpression="attribute_exists(id)")
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise NotFound("Good not found") from exc
+        raise
+
+
+def in_stock_page(limit: int, next_token: str | None) -> Page:
+    """One Scan call. DynamoDB applies Limit before the filter, so a page can hold fewer than `limit` goods
+    (even none) while next_token is still set; clients keep paging until next_token is null."""
+    return query_page(
+        settings().inventory_table,
+        KEY,
+        limit,
+        next_token,
+        FilterExpression="#count > :zero",
+        ProjectionExpression=_SUMMARY,
+        ExpressionAttributeNames=_NAMES,
+        ExpressionAttributeValues={":zero": 0},
+    )

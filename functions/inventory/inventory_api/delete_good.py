@@ -1,0 +1,26 @@
+"""DELETE /inventory/{id}: an employee removes a good; past sales keep their own snapshot of it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from inventory_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, employee
+from shop_shared.models.goods import GOOD_ID_PATTERN
+
+app = create_app()
+
+
+@app.delete("/inventory/<id>", summary="Delete a good (employees)")
+def delete_good(
+    id: Annotated[str, Path(pattern=GOOD_ID_PATTERN)], _: Annotated[Principal, Depends(employee)]
+) -> Response[None]:
+    service.delete_good(id)
+    return Response(status_code=204)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,27 @@
+"""PATCH /inventory/{id}/update: an employee changes whitelisted fields of a good."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from inventory_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, employee
+from shop_shared.models.goods import GOOD_ID_PATTERN, Good, GoodPatch
+
+app = create_app()
+
+
+@app.patch("/inventory/<id>/update", summary="Update a good (employees)")
+def update_good(
+    id: Annotated[str, Path(pattern=GOOD_ID_PATTERN)],
+    body: GoodPatch,
+    _: Annotated[Principal, Depends(employee)],
+) -> Good:
+    return service.update_good(id, body)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,1 @@
+"""Sales service: one module per API Gateway route, business rules in `service`."""

@@ -1,0 +1,21 @@
+"""GET /sales/goods/{id}: anyone reads a good with its rating."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from sales_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.models.goods import GOOD_ID_PATTERN, GoodDetails
+
+app = create_app()
+
+
+@app.get("/sales/goods/<id>", summary="Get a good")
+def get_good(id: Annotated[str, Path(pattern=GOOD_ID_PATTERN)]) -> GoodDetails:
+    return service.get_good(id)
+
+
+handler = lambda_handler(app)

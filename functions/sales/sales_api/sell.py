@@ -1,0 +1,28 @@
+"""POST /sales/sell: a customer buys a good with their wallet, optionally idempotently (Idempotency-Key)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header
+
+from sales_api import service
+from shop_shared.api import create_app, lambda_handler
+from shop_shared.auth import Principal, customer
+from shop_shared.models.sales import IDEMPOTENCY_KEY_PATTERN, Sale, SellRequest
+
+app = create_app()
+
+
+@app.post("/sales/sell", summary="Buy a good")
+def sell(
+    body: SellRequest,
+    principal: Annotated[Principal, Depends(customer)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
+) -> Response[Sale]:
+    sale = service.sell(principal, body, idempotency_key)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=sale)
+
+
+handler = lambda_handler(app)

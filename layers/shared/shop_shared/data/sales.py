@@ -1,0 +1,184 @@
+"""The sales table (one item per sale, keyed by `sale_id`, GSI `by_customer` on username + sale_date) and the
+purchase itself, which writes the inventory, customers and sales tables in one transaction.
+
+A sale item is a snapshot: sale_id, username, good_id, good_name, quantity, unit_price, total_price,
+remaining_balance, sale_date and request_fingerprint (what an Idempotency-Key replay is compared against).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from shop_shared.config import settings
+from shop_shared.data.dynamo import Item, Page, client, error_code, query_page
+from shop_shared.errors import Conflict, ServiceUnavailable
+
+# A GSI page's LastEvaluatedKey holds the table key and the index key.
+HISTORY_KEY = frozenset({"sale_id", "username", "sale_date"})
+_BY_CUSTOMER = "by_customer"
+# Cancellation reasons that say "someone else was busy with the item", not "your condition is false".
+_TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def history_page(username: str, limit: int, next_token: str | None) -> Page:
+    return query_page(
+        settings().sales_table,
+        HISTORY_KEY,
+        limit,
+        next_token,
+        IndexName=_BY_CUSTOMER,
+        KeyConditionExpression=Key("username").eq(username),
+        ScanIndexForward=False,
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseSnapshot:
+    """What a purchase is priced and checked against, all read in one BatchGetItem round trip."""
+
+    good: Item | None
+    wallet_balance: Decimal | None  # None: no such customer
+    sale: Item | None  # the sale an Idempotency-Key already produced, if any
+
+
+def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> PurchaseSnapshot:
+    names = settings()
+    request: dict[str, Any] = {
+        names.inventory_table: {"Keys": [{"id": good_id}], "ConsistentRead": True},
+        names.customers_table: {
+            "Keys": [{"username": username}],
+            "ConsistentRead": True,
+            "ProjectionExpression": "username, wallet_balance",
+        },
+    }
+    if sale_id is not None:
+        request[names.sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
+    result = client().batch_get_item(RequestItems=request)
+    if result.get("UnprocessedKeys"):
+        # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
+        raise ServiceUnavailable("The service is busy, please retry")
+    responses: dict[str, list[Item]] = result.get("Responses", {})
+    good = next(iter(responses.get(names.inventory_table, [])), None)
+    account = next(iter(responses.get(names.customers_table, [])), None)
+    sale = next(iter(responses.get(names.sales_table, [])), None)
+    balance = None if account is None else Decimal(account.get("wallet_balance", 0))
+    return PurchaseSnapshot(good=good, wallet_balance=balance, sale=sale)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One member of a cancelled transaction: did its condition fail, and what did the item look like then."""
+
+    failed: bool = False
+    current: Item | None = None
+
+
+class PurchaseCancelled(Exception):
+    """The purchase transaction was cancelled and wrote nothing; the service decides what that means."""
+
+    def __init__(self, good: Check, customer: Check, sale: Check, transient: bool) -> None:
+        super().__init__("purchase transaction cancelled")
+        self.good = good
+        self.customer = customer
+        self.sale = sale
+        self.transient = transient
+
+
+def _deserialize(raw: dict[str, Any] | None) -> Item | None:
+    if not raw:
+        return None
+    deserializer = TypeDeserializer()
+    return {key: deserializer.deserialize(value) for key, value in raw.items()}
+
+
+def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
+    # Derived from the exact payload: botocore's own retries of this call (after a timeout, say) replay it
+    # harmlessly, while our next attempt, with a fresher snapshot, can never collide with an earlier one.
+    plain = json.dumps([transact_items, attempt], default=str, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(plain.encode()).hexdigest()[:36]
+
+
+def record_purchase(sale: Item, seen_price: Decimal, seen_balance: Decimal, attempt: int) -> None:
+    """Stock, wallet and sale record in ONE TransactWriteItems call: all three writes happen or none does.
+
+    The stock and wallet conditions are what make a purchase safe under concurrency; `price = :price` and
+    `wallet_balance = :seen` additionally pin the snapshot the sale was priced with, so the stored
+    unit_price and remaining_balance are exactly what was charged and left.
+    """
+    names = settings()
+    total = sale["total_price"]
+    transact_items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": names.inventory_table,
+                "Key": {"id": sale["good_id"]},
+                "UpdateExpression": "SET #count = #count - :q",
+                "ConditionExpression": "attribute_exists(id) AND #count >= :q AND price = :price",
+                "ExpressionAttributeNames": {"#count": "count"},
+                "ExpressionAttributeValues": {":q": sale["quantity"], ":price": seen_price},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {
+            "Update": {
+                "TableName": names.customers_table,
+                "Key": {"username": sale["username"]},
+                "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
+                "ConditionExpression": (
+                    "attribute_exists(username) AND wallet_balance = :seen AND wallet_balance >= :total"
+                ),
+                "ExpressionAttributeValues": {":total": total, ":seen": seen_balance},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {
+            "Put": {
+                "TableName": names.sales_table,
+                "Item": sale,
+                "ConditionExpression": "attribute_not_exists(sale_id)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    ]
+    try:
+        client().transact_write_items(
+            TransactItems=transact_items,  # type: ignore[arg-type]
+            ClientRequestToken=_request_token(transact_items, attempt),
+        )
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "IdempotentParameterMismatchException":
+            # Unreachable while the token hashes the whole payload; mapped so it can never surface as a 500.
+            raise Conflict("Idempotency key reused with a different request", code="IDEMPOTENCY_KEY_REUSED") from exc
+        if code != "TransactionCanceledException":
+            raise
+        raise _cancelled(exc) from exc
+
+
+def _cancelled(exc: ClientError) -> PurchaseCancelled | ClientError:
+    reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    if len(reasons) != 3:
+        return exc
+    checks: list[Check] = []
+    transient = False
+    for reason in reasons:
+        code = reason.get("Code", "None")
+        if code == "ConditionalCheckFailed":
+            checks.append(Check(failed=True, current=_deserialize(reason.get("Item"))))
+        elif code in _TRANSIENT_REASONS:
+            transient = True
+            checks.append(Check())
+        elif code in ("None", None):
+            checks.append(Check())
+        else:
+            return exc  # a validation error is a bug on our side: let it surface as one
+    good, customer, sale = checks
+    return PurchaseCancelled(good=good, customer=customer, sale=sale, transient=transient)
