@@ -38,7 +38,7 @@ class HttpResult:
     headers: dict[str, str]
 
 
-def _create_tables() -> None:
+def create_tables() -> None:
     client = boto3.client("dynamodb")
     for logical_id, res in resources("AWS::DynamoDB::Table").items():
         props = res["Properties"]
@@ -55,11 +55,15 @@ def _create_tables() -> None:
         client.create_table(**kwargs)
 
 
+def create_signing_secret() -> None:
+    boto3.client("secretsmanager").create_secret(Name="shop-test-jwt", SecretString=JWT_TEST_KEY)
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
-        _create_tables()
-        boto3.client("secretsmanager").create_secret(Name="shop-test-jwt", SecretString=JWT_TEST_KEY)
+        create_tables()
+        create_signing_secret()
         yield
 
 
@@ -110,14 +114,22 @@ SEED_CUSTOMER = "ada"
 SEED_EMPLOYEE = "boss"
 SEED_PASSWORD = "engine1843"
 SEED_GOOD_ID = "0b5f3c2e-1d4a-4c8e-9f00-000000000001"
+# A good no longer in the catalogue, so ada's (approved) review of it leaves her free to review SEED_GOOD_ID.
+SEED_RETIRED_GOOD_ID = "0b5f3c2e-1d4a-4c8e-9f00-000000000002"
+SEED_REVIEW_ID = "b0fd1a7b-7737-59f9-a196-347cd3140c53"  # review_id_for(SEED_RETIRED_GOOD_ID, SEED_CUSTOMER)
 
 
 @pytest.fixture
 def seed(aws: None) -> dict[str, str]:
+    return seed_data()
+
+
+def seed_data() -> dict[str, str]:
     """The data every sample event in events/ assumes, and tokens for its placeholders.
 
     Customer `ada` (wallet 100.00), employee `boss` (both with password SEED_PASSWORD), and the good
-    SEED_GOOD_ID ("Espresso beans", food, 12.50, 10 in stock).
+    SEED_GOOD_ID ("Espresso beans", food, 12.50, 10 in stock), and ada's approved 4-star review SEED_REVIEW_ID
+    of SEED_RETIRED_GOOD_ID.
     """
     customers = boto3.resource("dynamodb").Table("CustomersTable")
     for username, role in ((SEED_CUSTOMER, auth.CUSTOMER), (SEED_EMPLOYEE, auth.EMPLOYEE)):
@@ -145,6 +157,24 @@ def seed(aws: None) -> dict[str, str]:
             "rating_avg": Decimal(0),
             "rating_count": 0,
             "created_at": "2026-11-01T00:00:00.000Z",
+        }
+    )
+    boto3.resource("dynamodb").Table("ReviewsTable").put_item(
+        Item={
+            "review_id": SEED_REVIEW_ID,
+            "product_id": SEED_RETIRED_GOOD_ID,
+            "username": SEED_CUSTOMER,
+            "rating": 4,
+            "comment": "Smooth and not too bitter.",
+            "status": "approved",
+            "review_date": "2026-11-02T00:00:00.000Z",
+            "updated_at": "2026-11-02T00:00:00.000Z",
+            "version": 1,
+            "moderation_source": "auto",
+            "moderated_by": "auto-moderator",
+            "moderated_at": "2026-11-02T00:00:01.000Z",
+            "moderation_reason": "passed the automatic checks",
+            "moderation_rule": "clean",
         }
     )
     return {

@@ -1,0 +1,197 @@
+"""Reviews: who may write and see what, and the moderation job's reaction to each change of the reviews table."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+from shop_shared import auth, moderation
+from shop_shared.data import goods
+from shop_shared.data import reviews as reviews_table
+from shop_shared.data.dynamo import Item, Page
+from shop_shared.errors import Forbidden, NotFound
+from shop_shared.models.common import PageOf, utc_now
+from shop_shared.models.reviews import (
+    APPROVED,
+    PENDING,
+    ModerateRequest,
+    Review,
+    ReviewPatch,
+    ReviewRef,
+    ReviewStatus,
+    StoredReview,
+    SubmitReviewRequest,
+)
+from shop_shared.observability import logger, metrics
+
+_HIDDEN_FROM_PUBLIC = {"moderation_reason": None, "moderation_source": None, "moderated_at": None, "moderated_by": None}
+
+
+def _is_author_or_employee(principal: auth.Principal | None, item: Item) -> bool:
+    return principal is not None and (principal.is_employee or principal.username == item.get("username"))
+
+
+def _visible(principal: auth.Principal | None, item: Item) -> bool:
+    return item.get("status") == APPROVED or _is_author_or_employee(principal, item)
+
+
+def _view(principal: auth.Principal | None, item: Item) -> Review:
+    review = Review.model_validate(item)
+    if principal is not None and principal.is_employee:
+        return review
+    if _is_author_or_employee(principal, item):
+        # The author learns why, not which employee decided.
+        return review.model_copy(update={"moderated_by": None})
+    return review.model_copy(update=_HIDDEN_FROM_PUBLIC)
+
+
+def _page(principal: auth.Principal | None, page: Page) -> PageOf[Review]:
+    items: list[Review] = []
+    for item in page.items:
+        try:
+            items.append(_view(principal, item))
+        except ValidationError:
+            # An item not written through this API (a bad import, a manual fix) must not break the whole list.
+            logger.warning("corrupt review skipped", extra={"review_id": item.get("review_id")})
+    return PageOf[Review](items=items, next_token=page.next_token)
+
+
+def _refusal(principal: auth.Principal, refused: reviews_table.Refused, message: str) -> Exception:
+    # A review the caller may not even see is "not found", so its existence is not leaked by a 403.
+    if refused.current is None or not _visible(principal, refused.current):
+        return NotFound("Review not found")
+    return Forbidden(message)
+
+
+def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
+    goods.get(request.product_id)
+    now = utc_now()
+    item: Item = {
+        "review_id": reviews_table.review_id_for(request.product_id, principal.username),
+        "product_id": request.product_id,
+        "username": principal.username,
+        "rating": request.rating,
+        "comment": request.comment,
+        "status": PENDING,
+        "review_date": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    reviews_table.create(item)
+    metrics.add_metric(name="ReviewSubmitted", unit=MetricUnit.Count, value=1)
+    return _view(principal, item)
+
+
+def update(principal: auth.Principal, review_id: str, patch: ReviewPatch) -> Review:
+    changes = patch.model_dump(exclude_unset=True)
+    try:
+        item = reviews_table.update_by_author(review_id, principal.username, changes, utc_now())
+    except reviews_table.Refused as refused:
+        raise _refusal(principal, refused, "Only the author may edit a review") from None
+    return _view(principal, item)
+
+
+def delete(principal: auth.Principal, review_id: str) -> None:
+    try:
+        reviews_table.delete(review_id, author=None if principal.is_employee else principal.username)
+    except reviews_table.Refused as refused:
+        raise _refusal(principal, refused, "Only the author or an employee may delete a review") from None
+
+
+def get(principal: auth.Principal | None, review_id: str) -> Review:
+    item = reviews_table.get(review_id)
+    if not _visible(principal, item):
+        raise NotFound("Review not found")
+    return _view(principal, item)
+
+
+def _status_for(privileged: bool, requested: ReviewStatus | None) -> ReviewStatus | None:
+    """The status filter a list query runs with: everyone else sees approved reviews only."""
+    if privileged:
+        return requested
+    if requested not in (None, APPROVED):
+        raise Forbidden("Only employees and the author may list reviews that are not approved")
+    return APPROVED
+
+
+def list_for_product(
+    principal: auth.Principal | None, product_id: str, status: ReviewStatus | None, limit: int, next_token: str | None
+) -> PageOf[Review]:
+    privileged = principal is not None and principal.is_employee
+    page = reviews_table.list_by_product(product_id, _status_for(privileged, status), limit, next_token)
+    return _page(principal, page)
+
+
+def list_for_customer(
+    principal: auth.Principal | None, username: str, status: ReviewStatus | None, limit: int, next_token: str | None
+) -> PageOf[Review]:
+    privileged = principal is not None and (principal.is_employee or principal.username == username)
+    page = reviews_table.list_by_customer(username, _status_for(privileged, status), limit, next_token)
+    return _page(principal, page)
+
+
+def moderate(principal: auth.Principal, review_id: str, request: ModerateRequest) -> Review:
+    item = reviews_table.record_employee_decision(
+        review_id, request.status, principal.username, request.reason, utc_now()
+    )
+    metrics.add_metric(name=f"ReviewModerated_{request.status}", unit=MetricUnit.Count, value=1)
+    return _view(principal, item)
+
+
+# ---------------------------------------------------------------- moderation job (reviews table stream)
+
+
+def process_change(new_image: dict[str, Any], old_image: dict[str, Any]) -> None:
+    """React to one stream record: judge a pending review, then refresh the good's rating if approved-ness moved.
+
+    Raises on an image that is not a review (a poison record); the batch processor reports it as failed.
+    """
+    if new_image.get("status") == PENDING:
+        auto_moderate(StoredReview.model_validate(new_image))
+    refs = [ReviewRef.model_validate(image) for image in (old_image, new_image) if image.get("status") == APPROVED]
+    for product_id in {ref.product_id for ref in refs}:
+        refresh_rating(product_id, refs[0].review_id)
+
+
+def auto_moderate(review: StoredReview) -> bool:
+    decision = moderation.evaluate(review.rating, review.comment)
+    applied = reviews_table.record_auto_decision(review.review_id, review.version, decision, utc_now())
+    if applied:
+        metrics.add_metric(name=f"ReviewAuto_{decision.status}", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "review moderated",
+            extra={"review_id": review.review_id, "status": decision.status, "rule": decision.rule},
+        )
+    else:
+        # Already decided (redelivery, an employee got there first) or edited since: nothing to do.
+        logger.info("stale moderation skipped", extra={"review_id": review.review_id, "version": review.version})
+    return applied
+
+
+def average(ratings: list[int]) -> Decimal:
+    if not ratings:
+        return Decimal(0)
+    return (Decimal(sum(ratings)) / len(ratings)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def refresh_rating(product_id: str, review_id: str) -> None:
+    """Recompute a good's rating from its approved reviews and store it: idempotent and self-healing.
+
+    The by_product index is eventually consistent, so the review this change is about may not be reflected
+    there yet; its current state is read from the table itself (strongly consistent) and overrides the index.
+    """
+    ratings = reviews_table.approved_ratings(product_id)
+    try:
+        current: Item | None = reviews_table.get(review_id, consistent=True)
+    except NotFound:
+        current = None
+    ratings.pop(review_id, None)
+    rating = reviews_table.valid_rating(current.get("rating")) if current else None
+    if current is not None and current.get("status") == APPROVED and current.get("product_id") == product_id and rating:
+        ratings[review_id] = rating
+    values = list(ratings.values())
+    if not reviews_table.write_rating(product_id, average(values), len(values), utc_now()):
+        logger.info("rating not stored: good no longer exists", extra={"product_id": product_id})
