@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, cast
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, Page, is_condition_failure, old_item, query_page, table
+from shop_shared.data.dynamo import (
+    Item,
+    Page,
+    condition_failure_as,
+    is_condition_failure,
+    old_item,
+    query_page,
+    set_fields,
+    table,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -63,36 +72,16 @@ def list_page(limit: int, next_token: str | None) -> Page:
 
 
 def update(username: str, changes: Item) -> Item:
-    names = {f"#{field}": field for field in changes}
-    values = {f":{field}": value for field, value in changes.items()}
-    assignments = ", ".join(f"#{field} = :{field}" for field in changes)
-    try:
-        result = _table().update_item(
-            Key={"username": username},
-            UpdateExpression=f"SET {assignments}",
-            ConditionExpression="attribute_exists(username)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Customer not found") from exc
-        raise
-    return result["Attributes"]
+    return set_fields(settings().customers_table, {"username": username}, changes, NotFound("Customer not found"))
 
 
 def delete(username: str) -> None:
-    try:
+    with condition_failure_as(NotFound("Customer not found")):
         _table().delete_item(Key={"username": username}, ConditionExpression="attribute_exists(username)")
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Customer not found") from exc
-        raise
 
 
 def add_to_wallet(username: str, amount: Decimal) -> Decimal:
-    try:
+    with condition_failure_as(NotFound("Customer not found")):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="ADD wallet_balance :amount",
@@ -100,10 +89,6 @@ def add_to_wallet(username: str, amount: Decimal) -> Decimal:
             ExpressionAttributeValues={":amount": amount},
             ReturnValues="UPDATED_NEW",
         )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Customer not found") from exc
-        raise
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -15,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shop_shared.errors import ValidationFailed
+from shop_shared.errors import ShopError, ValidationFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -49,6 +51,34 @@ def error_code(exc: ClientError) -> str:
 
 def is_condition_failure(exc: ClientError) -> bool:
     return error_code(exc) == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def condition_failure_as(error: ShopError) -> Iterator[None]:
+    """Turn a failed ConditionExpression into the domain error it means (usually: the item does not exist)."""
+    try:
+        yield
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise error from exc
+        raise
+
+
+def set_fields(table_name: str, key: Item, changes: Item, missing: ShopError) -> Item:
+    """SET attributes on an existing item (never creating one) and return the item as it now is."""
+    names = {f"#f_{field}": field for field in changes}
+    values = {f":f_{field}": value for field, value in changes.items()}
+    (key_name,) = key
+    with condition_failure_as(missing):
+        result = table(table_name).update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(f"#f_{field} = :f_{field}" for field in changes),
+            ConditionExpression="attribute_exists(#key)",
+            ExpressionAttributeNames={**names, "#key": key_name},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    return result["Attributes"]
 
 
 def old_item(exc: ClientError) -> Item | None:

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, Page, is_condition_failure, old_item, query_page, table
+from shop_shared.data.dynamo import (
+    Item,
+    Page,
+    condition_failure_as,
+    is_condition_failure,
+    old_item,
+    query_page,
+    set_fields,
+    table,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -42,23 +51,7 @@ def create(item: Item) -> None:
 
 
 def update(good_id: str, changes: Item) -> Item:
-    names = {f"#f_{field}": field for field in changes}
-    values = {f":f_{field}": value for field, value in changes.items()}
-    assignments = ", ".join(f"#f_{field} = :f_{field}" for field in changes)
-    try:
-        result = _table().update_item(
-            Key={"id": good_id},
-            UpdateExpression=f"SET {assignments}",
-            ConditionExpression="attribute_exists(id)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Good not found") from exc
-        raise
-    return result["Attributes"]
+    return set_fields(settings().inventory_table, {"id": good_id}, changes, NotFound("Good not found"))
 
 
 def take_stock(good_id: str, count: int, updated_at: str) -> Item:
@@ -83,12 +76,8 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
 
 
 def delete(good_id: str) -> None:
-    try:
+    with condition_failure_as(NotFound("Good not found")):
         _table().delete_item(Key={"id": good_id}, ConditionExpression="attribute_exists(id)")
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Good not found") from exc
-        raise
 
 
 def in_stock_page(limit: int, next_token: str | None) -> Page:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, Page, is_condition_failure, old_item, query_page, table
+from shop_shared.data.dynamo import Item, Page, condition_failure_as, is_condition_failure, old_item, query_page, table
 from shop_shared.errors import Conflict, NotFound
 from shop_shared.models.reviews import APPROVED, PENDING
 from shop_shared.moderation import Decision
@@ -127,7 +127,7 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
     else:
         assignments += ", moderation_reason = :reason"
         values[":reason"] = reason
-    try:
+    with condition_failure_as(NotFound("Review not found")):
         result = _table().update_item(
             Key={"review_id": review_id},
             UpdateExpression=f"SET {assignments} REMOVE {', '.join(removals)}",
@@ -136,10 +136,6 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise NotFound("Review not found") from exc
-        raise
     return result["Attributes"]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StrictInt, model_validator
 
 T = TypeVar("T")
 
@@ -40,6 +40,18 @@ class RequestModel(BaseModel):
     """Request bodies: unknown fields are an error, never silently written."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PatchModel(RequestModel):
+    """Partial updates: every field optional, at least one given, none given as null."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError(f"at least one of {', '.join(type(self).model_fields)} must be given")
+        if any(getattr(self, name) is None for name in self.model_fields_set):
+            raise ValueError("fields may not be null")
+        return self
 
 
 class ResponseModel(BaseModel):

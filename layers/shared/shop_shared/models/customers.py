@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StrictInt, model_validator
+from pydantic import AfterValidator, Field, StrictInt
 
 from shop_shared.auth import Role
-from shop_shared.models.common import Money, PositiveMoney, RequestModel, ResponseModel, Username
+from shop_shared.models.common import Money, PatchModel, PositiveMoney, RequestModel, ResponseModel, Username
 
 
 def _strong_password(value: str) -> str:
@@ -42,7 +42,7 @@ class LoginRequest(RequestModel):
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class CustomerPatch(RequestModel):
+class CustomerPatch(PatchModel):
     full_name: FullName | None = None
     password: Password | None = None
     age: Age | None = None
@@ -50,14 +50,6 @@ class CustomerPatch(RequestModel):
     gender: ShortText | None = None
     marital_status: ShortText | None = None
     role: Role | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> CustomerPatch:
-        if not self.model_fields_set:
-            raise ValueError("at least one field must be given")
-        if any(getattr(self, name) is None for name in self.model_fields_set):
-            raise ValueError("fields may not be null")
-        return self
 
 
 class ChargeRequest(RequestModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictInt
 
-from shop_shared.models.common import Money, PositiveMoney, RequestModel, ResponseModel
+from shop_shared.models.common import Money, PatchModel, PositiveMoney, RequestModel, ResponseModel
 
 Category = Literal["food", "clothes", "accessories", "electronics"]
 GoodName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -27,20 +27,12 @@ class NewGood(RequestModel):
     count: StockCount
 
 
-class GoodPatch(RequestModel):
+class GoodPatch(PatchModel):
     name: GoodName | None = None
     category: Category | None = None
     price: PositiveMoney | None = None
     description: Description | None = None
     count: StockCount | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> GoodPatch:
-        if not self.model_fields_set:
-            raise ValueError("at least one field must be given")
-        if any(getattr(self, name) is None for name in self.model_fields_set):
-            raise ValueError("fields may not be null")
-        return self
 
 
 class DeductStockRequest(RequestModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shop_shared.models.common import RequestModel, ResponseModel
+from shop_shared.models.common import PatchModel, RequestModel, ResponseModel
 
 ReviewStatus = Literal["pending", "approved", "flagged"]
 Decision = Literal["approved", "flagged"]
@@ -29,17 +29,9 @@ class SubmitReviewRequest(RequestModel):
     comment: Comment = ""
 
 
-class ReviewPatch(RequestModel):
+class ReviewPatch(PatchModel):
     rating: Rating | None = None
     comment: Comment | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> ReviewPatch:
-        if not self.model_fields_set:
-            raise ValueError("at least one of rating, comment must be given")
-        if any(getattr(self, name) is None for name in self.model_fields_set):
-            raise ValueError("fields may not be null")
-        return self
 
 
 class ModerateRequest(RequestModel):
