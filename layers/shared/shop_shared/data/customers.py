@@ -13,7 +13,6 @@ from shop_shared.data.dynamo import (
     Page,
     condition_failure_as,
     is_condition_failure,
-    old_item,
     query_page,
     set_fields,
     table,
@@ -33,12 +32,8 @@ def _table() -> Table:
 
 
 def create(item: Item) -> None:
-    try:
+    with condition_failure_as(Conflict("Username is already taken", code="USERNAME_TAKEN")):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("Username is already taken", code="USERNAME_TAKEN") from exc
-        raise
 
 
 def get(username: str) -> Item:
@@ -94,7 +89,8 @@ def add_to_wallet(username: str, amount: Decimal) -> Decimal:
 
 def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
-    try:
+    insufficient = Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
+    with condition_failure_as(NotFound("Customer not found"), if_item_exists=insufficient):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="SET wallet_balance = wallet_balance - :amount",
@@ -103,12 +99,6 @@ def take_from_wallet(username: str, amount: Decimal) -> Decimal:
             ReturnValues="UPDATED_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            if old_item(exc) is None:
-                raise NotFound("Customer not found") from exc
-            raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS") from exc
-        raise
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 

@@ -54,14 +54,20 @@ def is_condition_failure(exc: ClientError) -> bool:
 
 
 @contextmanager
-def condition_failure_as(error: ShopError) -> Iterator[None]:
-    """Turn a failed ConditionExpression into the domain error it means (usually: the item does not exist)."""
+def condition_failure_as(error: ShopError, *, if_item_exists: ShopError | None = None) -> Iterator[None]:
+    """Turn a failed ConditionExpression into the domain error it means.
+
+    With `if_item_exists` (and ReturnValuesOnConditionCheckFailure=ALL_OLD on the write) one round trip tells
+    "no such item" (`error`, e.g. 404) from "the item exists but the guard failed" (e.g. 409 insufficient funds).
+    """
     try:
         yield
     except ClientError as exc:
-        if is_condition_failure(exc):
-            raise error from exc
-        raise
+        if not is_condition_failure(exc):
+            raise
+        if if_item_exists is not None and old_item(exc) is not None:
+            raise if_item_exists from exc
+        raise error from exc
 
 
 def set_fields(table_name: str, key: Item, changes: Item, missing: ShopError) -> Item:

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from shop_shared.config import settings
 from shop_shared.data.dynamo import (
     Item,
     Page,
     condition_failure_as,
-    is_condition_failure,
-    old_item,
     query_page,
     set_fields,
     table,
@@ -56,7 +52,8 @@ def update(good_id: str, changes: Item) -> Item:
 
 def take_stock(good_id: str, count: int, updated_at: str) -> Item:
     """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero."""
-    try:
+    insufficient = Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
+    with condition_failure_as(NotFound("Good not found"), if_item_exists=insufficient):
         result = _table().update_item(
             Key={"id": good_id},
             UpdateExpression="SET #count = #count - :n, updated_at = :now",
@@ -66,12 +63,6 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            if old_item(exc) is None:
-                raise NotFound("Good not found") from exc
-            raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK") from exc
-        raise
     return result["Attributes"]
 
 

@@ -54,12 +54,8 @@ def review_id_for(product_id: str, username: str) -> str:
 
 
 def create(item: Item) -> None:
-    try:
+    with condition_failure_as(Conflict("You have already reviewed this good", code="DUPLICATE_REVIEW")):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(review_id)")
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("You have already reviewed this good", code="DUPLICATE_REVIEW") from exc
-        raise
 
 
 def get(review_id: str, *, consistent: bool = False) -> Item:
