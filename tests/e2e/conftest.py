@@ -7,6 +7,7 @@ otherwise the session starts its own emulator on a free port and stops it afterw
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,9 +95,13 @@ def deployment() -> Iterator[localstack.Deployment]:
         )
         return
     port = localstack.free_port()
+    work_dir = ROOT / ".local" / f"e2e-{port}"
     # Fewer bcrypt rounds keep the suite quick on two cores; the hashing code path is the same.
-    with localstack.local_stack(port, ROOT / ".local" / f"e2e-{port}", BcryptRounds="6") as deployed:
+    with localstack.local_stack(port, work_dir, BcryptRounds="6") as deployed:
         yield deployed
+    # Keep only the log (local-stack.log) of a finished session; builds are ~50 MB each.
+    for bulky in ("build", "state"):
+        shutil.rmtree(work_dir / bulky, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
