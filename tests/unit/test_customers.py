@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from shop_shared import auth
 from tests.unit.conftest import HttpResult, Invoke
 
 REGISTER = ("customers_api.register", "POST", "/customers/register")
@@ -291,3 +292,19 @@ def test_a_success_before_the_limit_resets_the_count(call: Invoke, seed: dict[st
     for _ in range(4):
         call(*LOGIN, body={"username": "ada", "password": "guess1234"})
     assert call(*LOGIN, body={"username": "ada", "password": "engine1843"}).status == 200
+
+
+@pytest.mark.parametrize("username", ["ada", "nobody"])
+def test_login_with_a_password_beyond_what_bcrypt_reads_is_400(
+    call: Invoke, seed: dict[str, str], username: str
+) -> None:
+    # 20 characters but 77 bytes: bcrypt 5 raises beyond 72 bytes. Fuzzing found this as a 500 once.
+    result = call(*LOGIN, body={"username": username, "password": "0" + "\U00010000" * 19})
+    assert result.status == 400
+    assert result.body["code"] == "VALIDATION_ERROR"
+
+
+def test_password_check_refuses_rather_than_raises_beyond_72_bytes() -> None:
+    stored_hash = auth.hash_password("a" * 72)
+    assert auth.check_password("a" * 72, stored_hash)
+    assert not auth.check_password("a" * 73, stored_hash)

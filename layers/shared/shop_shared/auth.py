@@ -20,6 +20,7 @@ CUSTOMER: Role = "customer"
 EMPLOYEE: Role = "emp"
 
 _ALGORITHM = "HS256"
+MAX_PASSWORD_BYTES = 72  # all bcrypt ever reads
 
 
 def hash_password(password: str) -> str:
@@ -27,7 +28,12 @@ def hash_password(password: str) -> str:
 
 
 def check_password(password: str, password_hash: str) -> bool:
-    return bcrypt.checkpw(password.encode(), password_hash.encode())
+    candidate = password.encode()
+    if len(candidate) > MAX_PASSWORD_BYTES:
+        # No stored password is that long; spend the same bcrypt time, then refuse (bcrypt 5 would raise).
+        bcrypt.checkpw(candidate[:MAX_PASSWORD_BYTES], password_hash.encode())
+        return False
+    return bcrypt.checkpw(candidate, password_hash.encode())
 
 
 @cache

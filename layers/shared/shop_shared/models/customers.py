@@ -6,17 +6,22 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt
 
+from shop_shared import auth
 from shop_shared.auth import Role
 from shop_shared.models.common import Money, PatchModel, PositiveMoney, RequestModel, ResponseModel, Username
+
+
+def _bcrypt_sized(value: str) -> str:
+    # bcrypt reads at most 72 bytes (and bcrypt 5 refuses more), so no stored password is longer.
+    if len(value.encode()) > auth.MAX_PASSWORD_BYTES:
+        raise ValueError(f"password must be at most {auth.MAX_PASSWORD_BYTES} bytes in UTF-8")
+    return value
 
 
 def _strong_password(value: str) -> str:
     if not any(c.isalpha() for c in value) or not any(c.isdigit() for c in value):
         raise ValueError("password must contain a letter and a digit")
-    # bcrypt only reads 72 bytes; a longer UTF-8 password would be silently truncated.
-    if len(value.encode()) > 72:
-        raise ValueError("password must be at most 72 bytes in UTF-8")
-    return value
+    return _bcrypt_sized(value)
 
 
 Password = Annotated[str, Field(min_length=8, max_length=72), AfterValidator(_strong_password)]
@@ -39,7 +44,7 @@ class RegisterRequest(RequestModel):
 
 class LoginRequest(RequestModel):
     username: Annotated[str, Field(min_length=1, max_length=50)]
-    password: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=1, max_length=72), AfterValidator(_bcrypt_sized)]
 
 
 class CustomerPatch(PatchModel):
