@@ -8,6 +8,7 @@ and every 4xx carries the contract's error body.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -20,6 +21,9 @@ from shopctl.openapi import SPEC_PATH
 from tests.e2e.conftest import Api
 
 ERROR_KEYS = {"error", "code", "details"}
+# CI replays the same examples every run; SHOP_FUZZ_EXPLORE=1 draws new ones (and SHOP_FUZZ_EXAMPLES more).
+EXPLORE = os.environ.get("SHOP_FUZZ_EXPLORE") == "1"
+EXAMPLES = int(os.environ.get("SHOP_FUZZ_EXAMPLES", "30"))
 
 
 SCHEMA = schemathesis.openapi.from_path(SPEC_PATH)
@@ -56,7 +60,13 @@ def test_no_server_errors_and_contract_error_bodies(
     headers = {"Authorization": f"Bearer {employee_token}"}
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=not EXPLORE,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
     def check(case: Any) -> None:
         response = case.call(base_url=api.base_url, session=api.session, headers=headers, timeout=60)
 
