@@ -21,8 +21,10 @@ from shopctl import localstack, openapi
 
 
 def _local_up(args: argparse.Namespace) -> int:
-    # SIGTERM (e.g. from a supervisor) must unwind like Ctrl-C so the emulator is stopped too.
+    # SIGTERM (e.g. from a supervisor) must unwind like Ctrl-C so the emulator is stopped too; SIGINT is set
+    # explicitly because a shell starts background jobs with it ignored, and Python then never raises it.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     work_dir: Path = args.work_dir
     print(f"Starting MiniStack on 127.0.0.1:{args.port}, building and deploying template.yaml ...", flush=True)
     try:
