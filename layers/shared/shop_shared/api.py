@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
+from shop_shared.models.common import as_json_number
 from shop_shared.observability import logger, metrics, tracer
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -36,7 +37,7 @@ _RETRYABLE_CODES = frozenset(
 
 def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return as_json_number(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

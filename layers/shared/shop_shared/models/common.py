@@ -18,7 +18,7 @@ def _number_only(value: Any) -> Any:
     return value
 
 
-def _as_json_number(value: Decimal) -> int | float:
+def as_json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -27,7 +27,7 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_number_only),
     Field(max_digits=12, decimal_places=2),
-    PlainSerializer(_as_json_number, return_type=float, when_used="json"),
+    PlainSerializer(as_json_number, return_type=float, when_used="json"),
 ]
 PositiveMoney = Annotated[Money, Field(gt=0)]
 
