@@ -87,13 +87,17 @@ def set_fields(table_name: str, key: Item, changes: Item, missing: ShopError) ->
     return result["Attributes"]
 
 
-def old_item(exc: ClientError) -> Item | None:
-    """The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure=ALL_OLD), deserialized."""
-    raw = cast(dict[str, Any] | None, exc.response.get("Item"))
+def deserialize(raw: dict[str, Any] | None) -> Item | None:
+    """A low-level (client API) item image as plain Python values; None for a missing image."""
     if not raw:
         return None
     deserializer = TypeDeserializer()
     return {key: deserializer.deserialize(value) for key, value in raw.items()}
+
+
+def old_item(exc: ClientError) -> Item | None:
+    """The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure=ALL_OLD), deserialized."""
+    return deserialize(cast(dict[str, Any] | None, exc.response.get("Item")))
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, Page, client, error_code, query_page
+from shop_shared.data.dynamo import Item, Page, client, deserialize, error_code, query_page
 from shop_shared.errors import Conflict, ServiceUnavailable
 
 # A GSI page's LastEvaluatedKey holds the table key and the index key.
@@ -90,13 +89,6 @@ class PurchaseCancelled(Exception):
         self.customer = customer
         self.sale = sale
         self.transient = transient
-
-
-def _deserialize(raw: dict[str, Any] | None) -> Item | None:
-    if not raw:
-        return None
-    deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in raw.items()}
 
 
 def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
@@ -172,7 +164,7 @@ def _cancelled(exc: ClientError) -> PurchaseCancelled | ClientError:
     for reason in reasons:
         code = reason.get("Code", "None")
         if code == "ConditionalCheckFailed":
-            checks.append(Check(failed=True, current=_deserialize(reason.get("Item"))))
+            checks.append(Check(failed=True, current=deserialize(reason.get("Item"))))
         elif code in _TRANSIENT_REASONS:
             transient = True
             checks.append(Check())
