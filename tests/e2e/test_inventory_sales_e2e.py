@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -162,6 +163,32 @@ def test_fifty_concurrent_buyers_of_ten_items(api: Api, employee_token: str, tab
         else:
             assert username not in sold_to
             assert balance == Decimal(20)
+
+
+def test_one_customers_twenty_parallel_purchases_settle_without_a_5xx(
+    api: Api, employee_token: str, tables: dict[str, Any]
+) -> None:
+    good_id = add_good(api, employee_token, count=50, price=10)
+    username, token = funded_customer(api, employee_token, 100)
+    start = threading.Barrier(20)
+
+    def buy(_: int) -> requests.Response:
+        start.wait(timeout=60)
+        return sell_patiently(api, token, good_id)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        warm_up = list(pool.map(lambda _: sell_patiently(api, token, good_id, 0), range(20)))
+        assert {r.status_code for r in warm_up} == {400}
+        responses = list(pool.map(buy, range(20)))
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 10 + [409] * 10, statuses
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"INSUFFICIENT_FUNDS"}
+    balances = sorted(r.json()["remaining_balance"] for r in responses if r.status_code == 201)
+    assert balances == [10 * n for n in range(10)]
+    recorded = sales_of(tables, good_id)
+    assert sorted(sale["remaining_balance"] for sale in recorded) == [Decimal(10 * n) for n in range(10)]
+    assert (wallet(tables, username), stock(tables, good_id)) == (Decimal(0), 40)
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", 101, True])

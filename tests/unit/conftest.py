@@ -154,6 +154,7 @@ def seed_data() -> dict[str, str]:
             "price": Decimal("12.50"),
             "description": "1 kg, dark roast",
             "count": 10,
+            "in_stock": "Y",
             "rating_avg": Decimal(0),
             "rating_count": 0,
             "created_at": "2026-11-01T00:00:00.000Z",

@@ -236,3 +236,32 @@ def test_added_good_can_be_updated_deducted_and_deleted(call: Invoke, seed: dict
     assert call(*DEDUCT, {"id": good_id}, token=token, body={"count": 3}).body["count"] == 0
     assert call(*DELETE, {"id": good_id}, token=token).status == 204
     assert stored(good_id) is None
+
+
+DISPLAY = ("sales_api.display_goods", "GET", "/sales/display-goods")
+
+
+def shop_window(call: Invoke) -> set[str]:
+    return {item["id"] for item in call(*DISPLAY).body["items"]}
+
+
+def test_every_stock_change_keeps_the_shop_window_in_step(call: Invoke, seed: dict[str, str]) -> None:
+    """The in-stock index is sparse: each route that changes a count also lists or unlists the good."""
+    token = seed["EMPLOYEE_TOKEN"]
+    empty = call(*ADD, token=token, body=new_good(count=0)).body["id"]
+    stocked = call(*ADD, token=token, body=new_good(name="Oolong", count=3)).body["id"]
+    assert shop_window(call) == {SEED_GOOD_ID, stocked}
+
+    assert call(*DEDUCT, {"id": stocked}, token=token, body={"count": 3}).body["count"] == 0
+    assert call(*UPDATE, {"id": empty}, token=token, body={"count": 5}).body["count"] == 5
+    assert shop_window(call) == {SEED_GOOD_ID, empty}
+
+    assert call(*UPDATE, {"id": empty}, token=token, body={"count": 0}).status == 200
+    assert call(*UPDATE, {"id": SEED_GOOD_ID}, token=token, body={"price": 13}).status == 200
+    assert shop_window(call) == {SEED_GOOD_ID}
+    assert "in_stock" not in stored(empty)  # type: ignore[operator]
+
+
+def test_deducting_part_of_the_stock_keeps_the_good_listed(call: Invoke, seed: dict[str, str]) -> None:
+    assert call(*DEDUCT, {"id": SEED_GOOD_ID}, token=seed["EMPLOYEE_TOKEN"], body={"count": 9}).body["count"] == 1
+    assert shop_window(call) == {SEED_GOOD_ID}

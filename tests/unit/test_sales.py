@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,10 +13,13 @@ import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
+from customers_api import service as customers_service
 from sales_api import service
 from shop_shared import auth
+from shop_shared.data import dynamo
 from shop_shared.data import sales as sales_data
 from shop_shared.errors import Conflict, ShopError
+from shop_shared.models.common import MONEY_MAX
 from shop_shared.models.sales import Sale, SellRequest
 from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, HttpResult, Invoke
 
@@ -54,6 +58,7 @@ def put_good(good_id: str, count: int, price: str = "1.00", name: str | None = N
             "price": Decimal(price),
             "description": "",
             "count": count,
+            **({"in_stock": "Y"} if count > 0 else {}),
         }
     )
 
@@ -91,23 +96,22 @@ def test_display_goods_pages_through_every_good_in_stock_exactly_once(call: Invo
     for n in range(7):
         put_good(f"gone-{n:04d}", 0)
 
-    seen: list[str] = []
-    pages = 0
+    pages: list[list[dict[str, Any]]] = []
     token: str | None = None
     while True:
         query = {"limit": "4"} | ({"next_token": token} if token else {})
         page = call(*DISPLAY, query=query)
         assert page.status == 200
-        # Limit caps what one Scan reads, before the filter: a page never exceeds it and may hold fewer.
-        assert len(page.body["items"]) <= 4
         assert all(set(item) == {"id", "name", "category", "price"} for item in page.body["items"])
-        seen += [item["id"] for item in page.body["items"]]
-        pages += 1
+        pages.append(page.body["items"])
         token = page.body["next_token"]
         if token is None:
             break
-    assert sorted(seen) == sorted(in_stock)
-    assert pages >= 5  # 20 goods, 4 per Scan page
+    seen = [item for page in pages for item in page]
+    assert sorted(item["id"] for item in seen) == sorted(in_stock)
+    # 13 goods in stock, 4 a page: every page full but the last, and no empty page after it.
+    assert [len(page) for page in pages] == [4, 4, 4, 1]
+    assert [item["name"] for item in seen] == sorted(item["name"] for item in seen)
 
 
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"next_token": "garbage!"}])
@@ -562,7 +566,7 @@ def test_endless_contention_gives_up_with_503_and_writes_nothing(
     call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = sales_data.record_purchase
-    prices = iter(Decimal(p) for p in ("13.00", "14.00", "15.00", "16.00"))
+    prices = (Decimal(13) + n for n in itertools.count())
 
     def price_moves_every_time(*args: Any, **kwargs: Any) -> None:
         set_attr("InventoryTable", {"id": SEED_GOOD_ID}, "price", next(prices))()
@@ -627,3 +631,165 @@ def test_fifty_concurrent_buyers_of_ten_items(call: Invoke, seed: dict[str, str]
     for username in buyers:
         assert wallet(username) == (Decimal("7.50") if username in sold else Decimal(20))
     assert all(r.remaining_balance == Decimal("7.50") for r in sold.values())
+
+
+def _first_reads_meet_at(barrier: threading.Barrier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold every purchase after its read until all have read: the transactions then race inside the gap."""
+    original = sales_data.read_for_purchase
+    waited: set[int] = set()
+
+    def read_then_wait(*args: Any) -> sales_data.PurchaseSnapshot:
+        snapshot = original(*args)
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            barrier.wait(timeout=30)
+        return snapshot
+
+    monkeypatch.setattr(sales_data, "read_for_purchase", read_then_wait)
+
+
+def _buy_as(username: str, request: SellRequest) -> Sale | ShopError:
+    try:
+        return service.sell(auth.Principal(username=username, role=auth.CUSTOMER), request, None)
+    except ShopError as exc:
+        return exc
+
+
+def test_one_customers_parallel_purchases_all_settle_with_true_balances(
+    call: Invoke, seed: dict[str, str], atomic_moto: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_good("parallel-0001", 50, price="10.00")
+    put_customer("busy", "100.00")
+    _first_reads_meet_at(threading.Barrier(20), monkeypatch)
+    request = SellRequest(good_id="parallel-0001", quantity=1)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda _: _buy_as("busy", request), range(20)))
+
+    sold = [r for r in results if isinstance(r, Sale)]
+    refused = [r for r in results if not isinstance(r, Sale)]
+    assert len(sold) == 10
+    assert all(isinstance(r, Conflict) and r.code == "INSUFFICIENT_FUNDS" for r in refused)
+    # The wallet went 100 -> 90 -> ... -> 0, and each sale reports the balance it really left.
+    assert sorted(r.remaining_balance for r in sold) == [Decimal(10 * n) for n in range(10)]
+    recorded = sales()
+    assert sorted(s["remaining_balance"] for s in recorded) == [Decimal(10 * n) for n in range(10)]
+    assert (wallet("busy"), stock("parallel-0001")) == (Decimal(0), 40)
+
+
+def test_purchases_racing_wallet_charges_report_a_balance_the_wallet_really_had(
+    call: Invoke, seed: dict[str, str], atomic_moto: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Charges of distinct powers of two cents: each remaining_balance then says exactly which charges and how
+    # many purchases came before it, so the balances can be checked against one serial order of the writes.
+    charges = [Decimal(2**n) / 100 for n in range(5)]
+    put_good("parallel-0002", 50, price="10.00")
+    put_customer("busy", "100.00")
+    _first_reads_meet_at(threading.Barrier(10), monkeypatch)
+    request = SellRequest(good_id="parallel-0002", quantity=1)
+    principal = auth.Principal(username="busy", role=auth.CUSTOMER)
+    start = threading.Barrier(15)
+
+    def purchase(_: int) -> Sale | ShopError:
+        start.wait(timeout=30)
+        return _buy_as("busy", request)
+
+    def charge(amount: Decimal) -> None:
+        start.wait(timeout=30)
+        customers_service.charge_wallet(principal, "busy", amount)
+
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        charged = [pool.submit(charge, amount) for amount in charges]
+        results = list(pool.map(purchase, range(10)))
+        for future in charged:
+            future.result()
+
+    assert all(isinstance(r, Sale) for r in results), results
+    sold = [r for r in results if isinstance(r, Sale)]
+    # Money moved = sales recorded: 100 + charges - what the sales table says was spent.
+    spent = sum((s["total_price"] for s in sales()), Decimal(0))
+    assert spent == Decimal(100)
+    assert wallet("busy") == Decimal(100) + sum(charges) - spent
+    decoded = []
+    for sale in sold:
+        cents = int((sale.remaining_balance % 1) * 100)
+        purchases_so_far = int((Decimal(100) + Decimal(cents) / 100 - sale.remaining_balance) / 10)
+        decoded.append((purchases_so_far, cents))
+    decoded.sort()
+    # Every purchase has its own place in the order, and the charges seen only ever grow along it.
+    assert [n for n, _ in decoded] == list(range(1, 11))
+    assert all(earlier & later == earlier for (_, earlier), (_, later) in itertools.pairwise(decoded))
+
+
+def test_a_total_no_wallet_may_hold_is_refused_before_anything_is_written(call: Invoke, seed: dict[str, str]) -> None:
+    # A balance above the maximum can only come from outside the API (an import, a manual fix); a purchase
+    # against it must still never commit a total the response cannot express.
+    put_good("priciest-0001", 5, price=str(MONEY_MAX))
+    token = put_customer("whale", str(MONEY_MAX * 3))
+    result = buy(call, token, 2, good_id="priciest-0001")
+    assert (result.status, result.body["code"]) == (409, "INSUFFICIENT_FUNDS")
+    assert (stock("priciest-0001"), wallet("whale"), sales()) == (5, MONEY_MAX * 3, [])
+
+
+def test_buying_the_last_units_takes_the_good_out_of_the_shop_window(call: Invoke, seed: dict[str, str]) -> None:
+    assert buy(call, seed["CUSTOMER_TOKEN"], 3).status == 201
+    assert SEED_GOOD_ID in {item["id"] for item in call(*DISPLAY).body["items"]}
+    table("InventoryTable").update_item(
+        Key={"id": SEED_GOOD_ID}, UpdateExpression="SET #c = :c", ExpressionAttributeNames={"#c": "count"},
+        ExpressionAttributeValues={":c": 2},
+    )  # fmt: skip
+    assert buy(call, seed["CUSTOMER_TOKEN"], 2).status == 201
+    assert stock() == 0
+    assert call(*DISPLAY).body["items"] == []
+
+
+def test_stock_falling_to_exactly_the_quantity_after_the_read_still_sells_and_unlists(
+    call: Invoke, seed: dict[str, str], after_read: Callable[[Mutation], None]
+) -> None:
+    # Read with 10 in stock (the "units remain" write), then someone leaves exactly 2: the retry must take the
+    # last units with the write that also drops the good from the in-stock index.
+    after_read(set_attr("InventoryTable", {"id": SEED_GOOD_ID}, "count", 2))
+    result = buy(call, seed["CUSTOMER_TOKEN"], 2)
+    assert result.status == 201
+    assert stock() == 0
+    assert "in_stock" not in table("InventoryTable").get_item(Key={"id": SEED_GOOD_ID})["Item"]
+
+
+def test_browsing_a_large_catalogue_reads_only_the_goods_it_shows(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10,000 goods of which 1% are in stock: every page is full but the last, none is empty, and each page
+    # reads at most one item more than it shows (counted from DynamoDB's own ScannedCount, not timed).
+    with table("InventoryTable").batch_writer() as batch:
+        for n in range(10_000):
+            count = 3 if n % 100 == 0 else 0
+            batch.put_item(
+                Item={"id": f"bulk-{n:05d}", "name": f"Bulk {n:05d}", "category": "food", "price": Decimal(1),
+                      "description": "", "count": count, **({"in_stock": "Y"} if count else {})}
+            )  # fmt: skip
+    scanned: list[int] = []
+
+    def count_items_read(parsed: dict[str, Any], **_: Any) -> None:
+        scanned.append(int(parsed.get("ScannedCount", 0)))
+
+    events = dynamo.client().meta.events
+    events.register("after-call.dynamodb.Query", count_items_read)
+    events.register("after-call.dynamodb.Scan", count_items_read)
+    try:
+        pages: list[int] = []
+        token: str | None = None
+        while True:
+            page = call(*DISPLAY, query={"limit": "25"} | ({"next_token": token} if token else {}))
+            assert page.status == 200
+            pages.append(len(page.body["items"]))
+            token = page.body["next_token"]
+            if token is None:
+                break
+    finally:
+        events.unregister("after-call.dynamodb.Query", count_items_read)
+        events.unregister("after-call.dynamodb.Scan", count_items_read)
+
+    assert pages == [25, 25, 25, 25, 1]  # 100 bulk goods + the seeded one
+    assert len(scanned) == len(pages)
+    assert all(read <= 26 for read in scanned)
+    assert sum(scanned) <= 101 + len(pages)

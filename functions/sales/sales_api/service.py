@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 import uuid
 from decimal import Decimal
 
@@ -14,16 +16,19 @@ from shop_shared.data import goods as goods_table
 from shop_shared.data import sales as sales_table
 from shop_shared.data.dynamo import Item
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
-from shop_shared.models.common import PageOf, utc_now
+from shop_shared.models.common import MONEY_MAX, PageOf, utc_now
 from shop_shared.models.goods import GoodDetails, GoodSummary
 from shop_shared.models.sales import Sale, SaleRecord, SellRequest
 from shop_shared.observability import logger, metrics
 
 # Fixed forever: changing it would give a replayed Idempotency-Key a new sale id and charge it twice.
 _SALE_ID_NAMESPACE = uuid.UUID("6c1d3f0e-8a57-4b8e-9d5c-2f0e7b1a9c44")
-# Each extra attempt is one more TransactWriteItems call, taken only when another writer changed the good's
-# price or this customer's wallet between our read and our write.
-MAX_ATTEMPTS = 3
+# Another attempt is taken only when another writer changed this good's price or stock case, or this customer's
+# wallet, between our read and our write: each lost round means some other request committed, so one
+# customer's N parallel purchases all settle within about N attempts. Past this many the answer is 503.
+MAX_ATTEMPTS = 25
+# Upper bound of the random pause before another attempt, so rivals that collided do not collide again.
+_MAX_BACKOFF_SECONDS = 0.02
 
 
 def display_goods(limit: int, next_token: str | None) -> PageOf[GoodSummary]:
@@ -69,55 +74,81 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
     username = principal.username
     fingerprint = _fingerprint(request)
     sale_id = _sale_id(username, idempotency_key)
-    snapshot = sales_table.read_for_purchase(
-        request.good_id, username, sale_id if idempotency_key is not None else None
-    )
-    if snapshot.sale is not None:
-        return _replay(snapshot.sale, username, fingerprint)
-
-    good, balance = snapshot.good, snapshot.wallet_balance
+    seen = sales_table.read_for_purchase(request.good_id, username, sale_id if idempotency_key is not None else None)
+    if seen.sale is not None:
+        return _replay(seen.sale, username, fingerprint)
     for attempt in range(MAX_ATTEMPTS):
-        if good is None:
-            raise NotFound("Good not found")
-        if balance is None:
-            raise NotFound("Customer not found")
-        # Checked here too so an obviously failing purchase costs one round trip and writes nothing.
-        if good["count"] < request.quantity:
-            raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
-        unit_price = Decimal(good["price"])
-        total = unit_price * request.quantity
-        if balance < total:
-            raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
-        sale: Item = {
-            "sale_id": sale_id,
-            "username": username,
-            "good_id": request.good_id,
-            "good_name": good["name"],
-            "quantity": request.quantity,
-            "unit_price": unit_price,
-            "total_price": total,
-            "remaining_balance": balance - total,
-            "sale_date": utc_now(),
-            "request_fingerprint": fingerprint,
-        }
+        good, balance = _purchasable(request, seen)
+        sale = _sale_record(request, good, balance, sale_id=sale_id, username=username, fingerprint=fingerprint)
         try:
-            sales_table.record_purchase(sale, seen_price=unit_price, seen_balance=balance, attempt=attempt)
+            sales_table.record_purchase(sale, seen_good=good, seen_balance=balance, attempt=attempt)
         except sales_table.PurchaseCancelled as cancelled:
             if cancelled.sale.failed:
-                # A concurrent request with the same Idempotency-Key won the race; answer with its sale.
-                stored = cancelled.sale.current
-                if stored is None:
-                    stored = sales_table.read_for_purchase(request.good_id, username, sale_id).sale
-                if stored is not None:
-                    return _replay(stored, username, fingerprint)
-            # The ALL_OLD images are the current state: re-check against them without another read.
-            if cancelled.good.failed:
-                good = cancelled.good.current
-            if cancelled.customer.failed:
-                current = cancelled.customer.current
-                balance = None if current is None else Decimal(current.get("wallet_balance", 0))
+                return _replay_the_winner(cancelled, request, username, sale_id, fingerprint)
+            seen = _seen_after(seen, cancelled)
             logger.info("purchase retried", extra={"attempt": attempt, "transient": cancelled.transient})
+            time.sleep(random.uniform(0, _MAX_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
             continue
         metrics.add_metric(name="Sale", unit=MetricUnit.Count, value=1)
         return Sale.model_validate(sale)
     raise ServiceUnavailable("The good is in high demand, please retry")
+
+
+def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[Item, Decimal]:
+    """The good and balance to price the purchase with, or the 404/409 the snapshot already proves.
+
+    Checked before writing so an obviously failing purchase costs one round trip and writes nothing.
+    """
+    good, balance = seen.good, seen.wallet_balance
+    if good is None:
+        raise NotFound("Good not found")
+    if balance is None:
+        raise NotFound("Customer not found")
+    if good["count"] < request.quantity:
+        raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
+    total = Decimal(good["price"]) * request.quantity
+    # A total beyond the largest amount a wallet may hold can never be paid; refusing it here also means no
+    # sale is ever committed with a total the response could not express.
+    if balance < total or total > MONEY_MAX:
+        raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
+    return good, balance
+
+
+def _sale_record(
+    request: SellRequest, good: Item, balance: Decimal, *, sale_id: str, username: str, fingerprint: str
+) -> Item:
+    unit_price = Decimal(good["price"])
+    total = unit_price * request.quantity
+    return {
+        "sale_id": sale_id,
+        "username": username,
+        "good_id": request.good_id,
+        "good_name": good["name"],
+        "quantity": request.quantity,
+        "unit_price": unit_price,
+        "total_price": total,
+        "remaining_balance": balance - total,
+        "sale_date": utc_now(),
+        "request_fingerprint": fingerprint,
+    }
+
+
+def _replay_the_winner(
+    cancelled: sales_table.PurchaseCancelled, request: SellRequest, username: str, sale_id: str, fingerprint: str
+) -> Sale:
+    """A concurrent request with the same Idempotency-Key committed first: answer with its sale."""
+    stored = cancelled.sale.current
+    if stored is None:
+        stored = sales_table.read_for_purchase(request.good_id, username, sale_id).sale
+    if stored is None:  # the winner's sale vanished again: nothing a client can act on but a retry
+        raise ServiceUnavailable("The purchase could not be confirmed, please retry")
+    return _replay(stored, username, fingerprint)
+
+
+def _seen_after(
+    seen: sales_table.PurchaseSnapshot, cancelled: sales_table.PurchaseCancelled
+) -> sales_table.PurchaseSnapshot:
+    """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
+    good = cancelled.good.current if cancelled.good.failed else seen.good
+    balance = sales_table.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
+    return sales_table.PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)

@@ -1,33 +1,43 @@
 """The inventory table: one item per good, keyed by `id` (a UUID string).
 
-Attributes: id, name, category, price (N), description, count (N), rating_avg (N), rating_count (N),
-created_at, updated_at. Written by the inventory service; sales and reviews read it; the moderation job
-maintains rating_avg / rating_count.
+Attributes: id, name, category, price (N), description, count (N), the rating aggregate the moderation job
+maintains, created_at, updated_at, and `in_stock` ("Y"), present exactly while count > 0: the key of the sparse
+`in_stock` index the shop window reads, so browsing never reads a sold-out good. Every write that changes
+`count` goes through this module, which keeps `in_stock` in step with it in the same write.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
 from shop_shared.data.dynamo import (
     Item,
     Page,
     condition_failure_as,
+    encode_token,
+    is_condition_failure,
+    old_item,
     query_page,
-    set_fields,
     table,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-from shop_shared.errors import Conflict, NotFound
+from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
 
 KEY = frozenset({"id"})
+IN_STOCK_INDEX = "in_stock"
+# A page cursor of the in-stock index: the table key plus the index key.
+IN_STOCK_PAGE_KEY = frozenset({"id", "in_stock", "name"})
+IN_STOCK = "Y"
 # `name` and `count` are DynamoDB reserved words, so every expression goes through these aliases.
 _NAMES = {"#name": "name", "#count": "count"}
-_SUMMARY = "id, #name, category, price"
+# Taking stock races only other stock-takers of the same good; each lost race means one of them succeeded.
+_MAX_STOCK_ATTEMPTS = 10
 
 
 def _table() -> Table:
@@ -42,28 +52,87 @@ def get(good_id: str) -> Item:
 
 
 def create(item: Item) -> None:
+    listed = {**item, "in_stock": IN_STOCK} if item["count"] > 0 else item
     # A uuid4 collision is not expected; the condition just makes sure one could never overwrite a good.
-    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
+    _table().put_item(Item=listed, ConditionExpression="attribute_not_exists(id)")
 
 
 def update(good_id: str, changes: Item) -> Item:
-    return set_fields(settings().inventory_table, {"id": good_id}, changes, NotFound("Good not found"))
+    """SET the given fields of an existing good (never creating one); a new count also lists or unlists it."""
+    names = {f"#f_{field}": field for field in changes}
+    values: dict[str, Any] = {f":f_{field}": value for field, value in changes.items()}
+    expression = "SET " + ", ".join(f"#f_{field} = :f_{field}" for field in changes)
+    if "count" in changes:
+        if changes["count"] > 0:
+            expression += ", in_stock = :listed"
+            values[":listed"] = IN_STOCK
+        else:
+            expression += " REMOVE in_stock"
+    with condition_failure_as(NotFound("Good not found")):
+        result = _table().update_item(
+            Key={"id": good_id},
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(id)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    return result["Attributes"]
+
+
+def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
+    """The conditional update that takes `quantity` units, given the count last seen (also a transaction member).
+
+    While units remain the write only needs `count > :q`; taking the last units must also drop the good from
+    the in-stock index, which is only right if exactly `quantity` were left, so that write is pinned to it.
+    A write whose condition failed because the count moved from one case to the other is re-tried by the
+    caller with the count the failure returned.
+    """
+    values: dict[str, Any] = {":q": quantity}
+    assignments = ["#count = #count - :q"]
+    condition = "#count > :q"
+    removal = ""
+    if seen_count <= quantity:
+        assignments, condition, removal = ["#count = :zero"], "#count = :q", " REMOVE in_stock"
+        values[":zero"] = 0
+    if updated_at is not None:
+        assignments.append("updated_at = :now")
+        values[":now"] = updated_at
+    return {
+        "Key": {"id": good_id},
+        "UpdateExpression": "SET " + ", ".join(assignments) + removal,
+        "ConditionExpression": f"attribute_exists(id) AND {condition}",
+        "ExpressionAttributeNames": {"#count": "count"},
+        "ExpressionAttributeValues": values,
+    }
 
 
 def take_stock(good_id: str, count: int, updated_at: str) -> Item:
-    """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero."""
-    insufficient = Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
-    with condition_failure_as(NotFound("Good not found"), if_item_exists=insufficient):
-        result = _table().update_item(
-            Key={"id": good_id},
-            UpdateExpression="SET #count = #count - :n, updated_at = :now",
-            ConditionExpression="attribute_exists(id) AND #count >= :n",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":n": count, ":now": updated_at},
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    return result["Attributes"]
+    """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero.
+
+    The first write assumes units will remain (the common case, one round trip); if the condition fails, the
+    item it returns says whether this takes the last units (then the pinned write), or there are too few (409).
+    """
+    seen_count = count + 1
+    for _ in range(_MAX_STOCK_ATTEMPTS):
+        try:
+            result = _table().update_item(
+                **take_stock_update(good_id, count, seen_count, updated_at),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            current = old_item(exc)
+            if current is None:
+                raise NotFound("Good not found") from exc
+            seen_count = int(current["count"])
+            if seen_count < count:
+                raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK") from exc
+            continue
+        return result["Attributes"]
+    raise ServiceUnavailable("The good is in high demand, please retry")
 
 
 def delete(good_id: str) -> None:
@@ -72,15 +141,19 @@ def delete(good_id: str) -> None:
 
 
 def in_stock_page(limit: int, next_token: str | None) -> Page:
-    """One Scan call. DynamoDB applies Limit before the filter, so a page can hold fewer than `limit` goods
-    (even none) while next_token is still set; clients keep paging until next_token is null."""
-    return query_page(
+    """One Query of the sparse in-stock index, by name: it holds only goods with stock, so a page is full
+    unless it is the last. One item more than the page is read so the last page says so (next_token null)
+    instead of sending the client after an empty one."""
+    page = query_page(
         settings().inventory_table,
-        KEY,
-        limit,
+        IN_STOCK_PAGE_KEY,
+        limit + 1,
         next_token,
-        FilterExpression="#count > :zero",
-        ProjectionExpression=_SUMMARY,
-        ExpressionAttributeNames=_NAMES,
-        ExpressionAttributeValues={":zero": 0},
+        IndexName=IN_STOCK_INDEX,
+        KeyConditionExpression="in_stock = :listed",
+        ExpressionAttributeValues={":listed": IN_STOCK},
     )
+    if len(page.items) <= limit:
+        return Page(items=page.items, next_token=None)
+    shown = page.items[:limit]
+    return Page(items=shown, next_token=encode_token({name: shown[-1][name] for name in IN_STOCK_PAGE_KEY}))

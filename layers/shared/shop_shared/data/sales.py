@@ -17,6 +17,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
+from shop_shared.data import goods
 from shop_shared.data.dynamo import Item, Page, client, deserialize, error_code, query_page
 from shop_shared.errors import Conflict, ServiceUnavailable
 
@@ -68,8 +69,14 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
     good = next(iter(responses.get(names.inventory_table, [])), None)
     account = next(iter(responses.get(names.customers_table, [])), None)
     sale = next(iter(responses.get(names.sales_table, [])), None)
-    balance = None if account is None else Decimal(account.get("wallet_balance", 0))
-    return PurchaseSnapshot(good=good, wallet_balance=balance, sale=sale)
+    return PurchaseSnapshot(good=good, wallet_balance=wallet_of(account), sale=sale)
+
+
+def wallet_of(account: Item | None) -> Decimal | None:
+    """The balance of a live account's item image; None when there is no account to charge."""
+    if account is None or "wallet_balance" not in account:
+        return None
+    return Decimal(account["wallet_balance"])
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()[:36]
 
 
-def record_purchase(sale: Item, seen_price: Decimal, seen_balance: Decimal, attempt: int) -> None:
+def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt: int) -> None:
     """Stock, wallet and sale record in ONE TransactWriteItems call: all three writes happen or none does.
 
     The stock and wallet conditions are what make a purchase safe under concurrency; `price = :price` and
@@ -106,16 +113,14 @@ def record_purchase(sale: Item, seen_price: Decimal, seen_balance: Decimal, atte
     unit_price and remaining_balance are exactly what was charged and left.
     """
     names = settings()
-    total = sale["total_price"]
+    take_stock = goods.take_stock_update(sale["good_id"], sale["quantity"], int(seen_good["count"]))
+    take_stock["ConditionExpression"] += " AND price = :price"
+    take_stock["ExpressionAttributeValues"][":price"] = seen_good["price"]
     transact_items: list[dict[str, Any]] = [
         {
             "Update": {
                 "TableName": names.inventory_table,
-                "Key": {"id": sale["good_id"]},
-                "UpdateExpression": "SET #count = #count - :q",
-                "ConditionExpression": "attribute_exists(id) AND #count >= :q AND price = :price",
-                "ExpressionAttributeNames": {"#count": "count"},
-                "ExpressionAttributeValues": {":q": sale["quantity"], ":price": seen_price},
+                **take_stock,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
@@ -127,7 +132,7 @@ def record_purchase(sale: Item, seen_price: Decimal, seen_balance: Decimal, atte
                 "ConditionExpression": (
                     "attribute_exists(username) AND wallet_balance = :seen AND wallet_balance >= :total"
                 ),
-                "ExpressionAttributeValues": {":total": total, ":seen": seen_balance},
+                "ExpressionAttributeValues": {":total": sale["total_price"], ":seen": seen_balance},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },

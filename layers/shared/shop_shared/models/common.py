@@ -30,6 +30,8 @@ Money = Annotated[
     PlainSerializer(as_json_number, return_type=float, when_used="json"),
 ]
 PositiveMoney = Annotated[Money, Field(gt=0)]
+# The largest amount Money can express (12 digits, 2 of them decimals): no balance or total may exceed it.
+MONEY_MAX = Decimal("9999999999.99")
 
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,50}$")]
 Limit = Annotated[int, Field(ge=1, le=100)]
