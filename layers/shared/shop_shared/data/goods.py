@@ -51,10 +51,14 @@ def get(good_id: str) -> Item:
     return item
 
 
+def stored_good(item: Item) -> Item:
+    """A new good's item as stored: listed in the in-stock index when it has stock (also for bulk imports)."""
+    return {**item, "in_stock": IN_STOCK} if item["count"] > 0 else dict(item)
+
+
 def create(item: Item) -> None:
-    listed = {**item, "in_stock": IN_STOCK} if item["count"] > 0 else item
     # A uuid4 collision is not expected; the condition just makes sure one could never overwrite a good.
-    _table().put_item(Item=listed, ConditionExpression="attribute_not_exists(id)")
+    _table().put_item(Item=stored_good(item), ConditionExpression="attribute_not_exists(id)")
 
 
 def update(good_id: str, changes: Item) -> Item:
