@@ -1,7 +1,8 @@
-"""Faults on every write path: throttling, a cancelled transaction, a timeout.
+"""Faults on every route: each retryable DynamoDB error, a cancelled transaction, a timeout, on reads and writes.
 
-Each write route is driven with its own sample event from events/; the DynamoDB write it attempts fails.
-The client must get a 503 with the contract's error body (never a stack trace) and no table may change.
+Each route is driven with its own sample event from events/; a DynamoDB call it makes fails. The client must get
+a 503 with the contract's error body and Retry-After (never a stack trace, never a misleading 404/409), and when
+the first write is the one that fails, no table may change.
 """
 
 from __future__ import annotations
@@ -31,8 +32,23 @@ WRITE_EVENTS = sorted(
 )
 
 
-def throttled(operation: str) -> Exception:
-    error: Any = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
+READ_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "Scan"}
+# Every error code DynamoDB documents as "retry later"; each must be a 503, so dropping one from the
+# service's list of retryable codes fails here.
+RETRYABLE_CODES = (
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+    "TransactionConflictException",
+)
+API_EVENTS = sorted(path for path in EVENTS_DIR.rglob("*.json") if '"Records"' not in path.read_text())
+
+
+def throttled(operation: str, code: str = "ProvisionedThroughputExceededException") -> Exception:
+    error: Any = {"Error": {"Code": code, "Message": "Rate exceeded"}}
     return ClientError(error, operation)
 
 
@@ -58,18 +74,30 @@ FAULTS: dict[str, Callable[[str], Exception]] = {
 
 
 @contextmanager
-def failing_writes(fault: Callable[[str], Exception]) -> Iterator[list[str]]:
+def failing_calls(fault: Callable[[str], Exception], operations: set[str]) -> Iterator[list[str]]:
     failed: list[str] = []
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def make_api_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb" and operation in WRITE_OPERATIONS:
+        if client.meta.service_model.service_name == "dynamodb" and operation in operations:
             failed.append(operation)
             raise fault(operation)
         return original(client, operation, params)
 
     with mock.patch.object(BaseClient, "_make_api_call", make_api_call):
         yield failed
+
+
+def failing_writes(fault: Callable[[str], Exception]) -> Any:
+    return failing_calls(fault, WRITE_OPERATIONS)
+
+
+def assert_clean_503(response: Any) -> None:
+    assert response.status == 503, response.body
+    assert response.body["code"] == "SERVICE_UNAVAILABLE"
+    assert set(response.body) == {"error", "code", "details"}
+    assert "Traceback" not in repr(response.body)
+    assert response.headers.get("Retry-After") == "1"
 
 
 def snapshot() -> dict[str, list[dict[str, Any]]]:
@@ -90,9 +118,52 @@ def test_a_failed_write_is_a_clean_503_and_changes_nothing(event_file: Path, fau
         response = invoke_event(handler_module_for(event_file), event)
 
     assert failed, "the route attempted no DynamoDB write"
-    assert response.status == 503, response.body
-    assert response.body["code"] == "SERVICE_UNAVAILABLE"
-    assert set(response.body) == {"error", "code", "details"}
-    assert "Traceback" not in repr(response.body)
-    assert response.headers.get("Retry-After") == "1"
+    assert_clean_503(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("code", RETRYABLE_CODES)
+@pytest.mark.parametrize("event_name", ["customers/charge_wallet.json", "sales/sell.json"])
+def test_every_retryable_write_error_is_a_clean_503(event_name: str, code: str, seed: dict[str, str]) -> None:
+    # One route per kind of write (a single UpdateItem, a transaction): the mapping of codes is shared.
+    event_file = EVENTS_DIR / event_name
+    event = load_event(event_name, seed)
+    before = snapshot()
+    with failing_writes(lambda operation: throttled(operation, code)):
+        response = invoke_event(handler_module_for(event_file), event)
+    assert_clean_503(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("event_file", API_EVENTS, ids=lambda p: str(p.relative_to(EVENTS_DIR)))
+def test_a_failed_read_is_a_clean_503_and_changes_nothing(event_file: Path, seed: dict[str, str]) -> None:
+    event = load_event(str(event_file.relative_to(EVENTS_DIR)), seed)
+    before = snapshot()
+    with failing_calls(lambda operation: throttled(operation, "ThrottlingException"), READ_OPERATIONS) as failed:
+        response = invoke_event(handler_module_for(event_file), event)
+    if not failed:
+        assert 200 <= response.status < 300, response.body  # this route reads nothing: it must just work
+        return
+    assert_clean_503(response)
+    assert snapshot() == before
+
+
+def test_a_throttled_purchase_read_is_503_not_a_missing_good(seed: dict[str, str]) -> None:
+    """BatchGetItem answers a throttled key as UnprocessedKeys, not as an error: it must not read as "no good"."""
+    event = load_event("sales/sell.json", seed)
+    before = snapshot()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def good_left_unprocessed(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation != "BatchGetItem":
+            return original(client, operation, params)
+        result = original(client, operation, params)
+        inventory = next(name for name in params["RequestItems"] if "Inventory" in name)
+        result["UnprocessedKeys"] = {inventory: params["RequestItems"][inventory]}
+        result["Responses"][inventory] = []
+        return result
+
+    with mock.patch.object(BaseClient, "_make_api_call", good_left_unprocessed):
+        response = invoke_event(handler_module_for(EVENTS_DIR / "sales" / "sell.json"), event)
+    assert_clean_503(response)
     assert snapshot() == before
