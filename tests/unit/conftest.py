@@ -36,6 +36,8 @@ class HttpResult:
     status: int
     body: Any
     headers: dict[str, str]
+    # The body string exactly as the handler returned it: a 204 must send "" (null breaks strict proxies).
+    raw_body: str | None = None
 
 
 def create_tables() -> None:
@@ -107,7 +109,7 @@ def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
     body = json.loads(raw) if raw else None
     headers = dict(response.get("headers") or {})
     headers.update({name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()})
-    return HttpResult(status=response["statusCode"], body=body, headers=headers)
+    return HttpResult(status=response["statusCode"], body=body, headers=headers, raw_body=raw)
 
 
 SEED_CUSTOMER = "ada"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from customers_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, authenticated
+from shop_shared.models.common import Username
 from shop_shared.models.customers import Customer, CustomerPatch
 
 app = create_app()
@@ -16,7 +18,7 @@ app = create_app()
 
 @app.patch("/customers/<username>", summary="Update a customer")
 def update_customer(
-    username: str, body: CustomerPatch, principal: Annotated[Principal, Depends(authenticated)]
+    username: Annotated[Username, Path()], body: CustomerPatch, principal: Annotated[Principal, Depends(authenticated)]
 ) -> Customer:
     return service.update_customer(principal, username, body)
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from reviews_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, optional_principal
-from shop_shared.models.common import PageOf
+from shop_shared.models.common import PageOf, Username
 from shop_shared.models.reviews import Review, ReviewStatus
 
 app = create_app()
@@ -18,7 +18,7 @@ app = create_app()
 
 @app.get("/reviews/customer/<username>", summary="List a customer's reviews")
 def list_customer_reviews(
-    username: Annotated[str, Path(max_length=100)],
+    username: Annotated[Username, Path()],
     principal: Annotated[Principal | None, Depends(optional_principal)],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query()] = None,

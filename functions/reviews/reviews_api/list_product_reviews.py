@@ -11,6 +11,7 @@ from reviews_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, optional_principal
 from shop_shared.models.common import PageOf
+from shop_shared.models.goods import GoodId
 from shop_shared.models.reviews import Review, ReviewStatus
 
 app = create_app()
@@ -18,7 +19,7 @@ app = create_app()
 
 @app.get("/reviews/product/<product_id>", summary="List a good's reviews")
 def list_product_reviews(
-    product_id: Annotated[str, Path(max_length=100)],
+    product_id: Annotated[GoodId, Path()],
     principal: Annotated[Principal | None, Depends(optional_principal)],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query()] = None,

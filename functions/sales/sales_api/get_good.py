@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from sales_api import service
 from shop_shared.api import create_app, lambda_handler
-from shop_shared.models.goods import GOOD_ID_PATTERN, GoodDetails
+from shop_shared.models.goods import GoodDetails, GoodId
 
 app = create_app()
 
 
 @app.get("/sales/goods/<id>", summary="Get a good")
-def get_good(id: Annotated[str, Path(pattern=GOOD_ID_PATTERN)]) -> GoodDetails:
+def get_good(id: Annotated[GoodId, Path()]) -> GoodDetails:
     return service.get_good(id)
 
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sales_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, authenticated
-from shop_shared.models.common import PageOf
+from shop_shared.models.common import PageOf, Username
 from shop_shared.models.sales import SaleRecord
 
 app = create_app()
@@ -18,7 +18,7 @@ app = create_app()
 
 @app.get("/sales/history/<username>", summary="Purchase history of a customer")
 def sales_history(
-    username: Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{3,50}$")],
+    username: Annotated[Username, Path()],
     principal: Annotated[Principal, Depends(authenticated)],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query()] = None,

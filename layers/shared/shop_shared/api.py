@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException
 from functools import partial
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
@@ -41,8 +43,84 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-# Money arrives as Decimal so 19.99 is never rounded through a float before validation.
-_loads = partial(json.loads, parse_float=Decimal)
+# The largest valid body (a good with a 2000-character description, every character \u-escaped) is ~25 KiB.
+MAX_BODY_BYTES = 64 * 1024
+# Every body is a flat object; the headroom is for clients that wrap nothing deeper than a few levels.
+MAX_BODY_DEPTH = 32
+# What DynamoDB can store: 38 significant digits, magnitude 1E-130 .. 9.99..E+125.
+_DYNAMODB_MIN_EXPONENT = -130
+_DYNAMODB_MAX_EXPONENT = 125
+
+
+def _bad_body(message: str, kind: str, locs: list[list[str]] | None = None) -> ValidationFailed:
+    details = [{"loc": loc, "msg": message, "type": kind} for loc in locs or [["body"]]]
+    return ValidationFailed(message, details=details)
+
+
+@dataclass(frozen=True)
+class _Unstorable:
+    """A JSON number DynamoDB could not store, left in place by the parser so the error can say where it was."""
+
+
+_UNSTORABLE = _Unstorable()
+_UNSTORABLE_MESSAGE = "Numbers must be finite, with at most 38 significant digits, between 1E-130 and 1E+126"
+
+
+def _number(text: str) -> Decimal | _Unstorable:
+    # Money arrives as Decimal so 19.99 is never rounded through a float before validation.
+    try:
+        # boto3's own context traps what its serializer would refuse (more than 38 digits, clamping, ...).
+        value = DYNAMODB_CONTEXT.create_decimal(text)
+    except DecimalException:
+        return _UNSTORABLE
+    if value and not _DYNAMODB_MIN_EXPONENT <= value.adjusted() <= _DYNAMODB_MAX_EXPONENT:
+        return _UNSTORABLE
+    return value
+
+
+def _integer(text: str) -> int | _Unstorable:
+    # Checked before int(): a literal over 4300 digits would raise ValueError there, not a JSONDecodeError.
+    value = _number(text)
+    return value if isinstance(value, _Unstorable) else int(value)
+
+
+def _constant(_: str) -> _Unstorable:
+    return _UNSTORABLE  # NaN, Infinity, -Infinity: accepted by Python's json, not JSON numbers
+
+
+def _check_parsed(value: Any) -> None:
+    """Depth and numbers of the parsed body, walked without recursion."""
+    unstorable: list[list[str]] = []
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ("body",))]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_BODY_DEPTH:
+            raise _bad_body("Request body is nested too deeply", "json_too_deep")
+        if isinstance(node, _Unstorable):
+            unstorable.append(list(loc))
+        elif isinstance(node, dict):
+            stack.extend((child, (*loc, str(key))) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend((child, (*loc, str(index))) for index, child in enumerate(node))
+    if unstorable:
+        raise _bad_body(_UNSTORABLE_MESSAGE, "number_out_of_range", sorted(unstorable))
+
+
+def _loads(body: str) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400: the one place a body's size, shape and numbers are checked."""
+    if len(body) > MAX_BODY_BYTES or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise _bad_body(f"Request body is larger than {MAX_BODY_BYTES} bytes", "body_too_large")
+    try:
+        value = json.loads(body, parse_float=_number, parse_int=_integer, parse_constant=_constant)
+    except RecursionError as exc:
+        raise _bad_body("Request body is nested too deeply", "json_too_deep") from exc
+    if not isinstance(value, dict):
+        # Powertools would otherwise validate the first element of an array as if it were the body.
+        raise _bad_body("Request body must be a JSON object", "model_attributes_type")
+    _check_parsed(value)
+    return value
+
+
 _dumps = partial(json.dumps, default=_json_default, separators=(",", ":"))
 
 

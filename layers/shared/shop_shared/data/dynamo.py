@@ -106,6 +106,10 @@ class Page:
     next_token: str | None
 
 
+# A token we hand out holds at most three key attributes of at most a few hundred bytes; a longer one is not ours.
+MAX_TOKEN_CHARS = 2048
+
+
 def encode_token(last_key: Item | None) -> str | None:
     if not last_key:
         return None
@@ -117,11 +121,14 @@ def decode_token(token: str | None, key_names: frozenset[str]) -> Item | None:
     """Turn a client's next_token back into an ExclusiveStartKey, refusing anything we did not hand out."""
     if token is None:
         return None
+    if len(token) > MAX_TOKEN_CHARS:
+        raise ValidationFailed("next_token is not valid")
     try:
         padded = token + "=" * (-len(token) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error) as exc:
-        raise ValidationFailed("next_token is not valid", code="VALIDATION_ERROR") from exc
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        # ValueError covers bad base64/UTF-8/JSON and integers past Python's digit limit; RecursionError deep nesting.
+        raise ValidationFailed("next_token is not valid") from exc
     if not isinstance(key, dict) or set(key) != key_names or not all(isinstance(v, str) for v in key.values()):
         raise ValidationFailed("next_token is not valid", code="VALIDATION_ERROR")
     return key

@@ -33,7 +33,11 @@ PositiveMoney = Annotated[Money, Field(gt=0)]
 # The largest amount Money can express (12 digits, 2 of them decimals): no balance or total may exceed it.
 MONEY_MAX = Decimal("9999999999.99")
 
+# Also the type of every {username} path parameter: a name registration could never accept cannot exist, and the
+# bound keeps a key DynamoDB refuses (over 2048 bytes) from becoming a 500.
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,50}$")]
+# Review ids are UUIDs we derive; as a path parameter the pattern keeps odd or oversized keys away from DynamoDB.
+ReviewId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Limit = Annotated[int, Field(ge=1, le=100)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=100)]
 
