@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from shop_shared.models.goods import rating_average
 from shopctl import localstack
 from tests.e2e.conftest import Api
 
@@ -75,12 +76,22 @@ def decided(api: Api, token: str, review_id: str) -> dict[str, Any]:
     return eventually(probe, f"a moderation decision on review {review_id}")
 
 
-def rating_becomes(tables: dict[str, Any], good: str, avg: Decimal, count: int) -> None:
+def rating_becomes(tables: dict[str, Any], good: str, avg: Decimal, count: int, api: Api | None = None) -> None:
+    """The good's rating as anyone reads it (GET /sales/goods/{id}), and the stored running sum behind it."""
+
     def probe() -> bool | None:
         item = tables["inventory"].get_item(Key={"id": good}, ConsistentRead=True)["Item"]
-        return True if (item.get("rating_avg"), item.get("rating_count")) == (avg, count) else None
+        count_now = int(item.get("rating_count", 0))
+        return (
+            True
+            if (rating_average(Decimal(item.get("rating_sum", 0)), Decimal(count_now)), count_now) == (avg, count)
+            else None
+        )
 
     eventually(probe, f"rating of {good} to become {avg} over {count}")
+    if api is not None:
+        body = api.get(f"/sales/goods/{good}").json()
+        assert (Decimal(str(body["rating_avg"])), body["rating_count"]) == (avg, count)
 
 
 def test_clean_review_is_approved_and_rated(
@@ -93,7 +104,7 @@ def test_clean_review_is_approved_and_rated(
 
     assert review["status"] == "approved"
     assert review["moderation_source"] == "auto"
-    rating_becomes(tables, good, Decimal(5), 1)
+    rating_becomes(tables, good, Decimal(5), 1, api)
     public = api.get(f"/reviews/product/{good}").json()
     assert [item["review_id"] for item in public["items"]] == [review_id]
     assert api.get(f"/reviews/customer/{username}").json()["items"][0]["review_id"] == review_id
@@ -132,7 +143,7 @@ def test_employee_override_sticks(
     other = api.login(api.register())
     later = submit(api, other, good, 4, "Decent beans for the price.")
     assert decided(api, other, later)["status"] == "approved"
-    rating_becomes(tables, good, Decimal(3), 2)
+    rating_becomes(tables, good, Decimal(3), 2, api)
     review = api.get(f"/reviews/{review_id}", employee_token).json()
     assert (review["status"], review["moderation_source"], review["moderation_reason"]) == (
         "approved",
@@ -153,7 +164,7 @@ def test_edit_and_delete_keep_the_rating_right(
     assert edited.status_code == 200
     assert edited.json()["status"] == "pending"
     assert decided(api, token, review_id)["rating"] == 3
-    rating_becomes(tables, good, Decimal(3), 1)
+    rating_becomes(tables, good, Decimal(3), 1, api)
 
     assert api.delete(f"/reviews/{review_id}/delete", token).status_code == 204
     rating_becomes(tables, good, Decimal(0), 0)
@@ -171,3 +182,21 @@ def test_poison_record_does_not_block_the_stream(
     assert decided(api, token, review_id)["status"] == "approved"
     rating_becomes(tables, good, Decimal(4), 1)
     assert tables["reviews"].get_item(Key={"review_id": poison_id})["Item"]["status"] == "pending"
+
+
+def test_resubmission_after_delete_is_judged_on_its_own_text(
+    api: Api, customer: tuple[str, str], good: str, tables: dict[str, Any]
+) -> None:
+    _, token = customer
+    review_id = submit(api, token, good, 4, "Lovely crema.")
+    assert decided(api, token, review_id)["status"] == "approved"
+    rating_becomes(tables, good, Decimal(4), 1)
+    assert api.delete(f"/reviews/{review_id}/delete", token).status_code == 204
+
+    again = submit(api, token, good, 4, "Cheap pills at www.spam-pills.example, mail spam@evil.example")
+
+    assert again == review_id
+    review = decided(api, token, again)
+    assert review["status"] == "flagged"
+    assert api.get(f"/reviews/product/{good}").json()["items"] == []
+    rating_becomes(tables, good, Decimal(0), 0, api)

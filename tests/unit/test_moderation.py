@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from reviews_api import moderation as job
-from reviews_api import service
-from shop_shared import auth, moderation
-from shop_shared.data import reviews as reviews_data
-from tests.unit.conftest import SEED_GOOD_ID, SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID, Invoke, LambdaContext
+from shop_shared import moderation
+from shop_shared.models.goods import rating_average
+from tests.streams import StreamReader, invoke
+from tests.unit.conftest import SEED_GOOD_ID, SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID, Invoke
+from tests.unit.review_steps import (
+    DELETE as DELETE_ROUTE,
+)
+from tests.unit.review_steps import (
+    customer_token,
+    delete,
+    edit,
+    employee_decides,
+    employee_token,
+    public_review_ids,
+    rating_of,
+    review,
+    submit,
+)
 
 # ---------------------------------------------------------------- rules
 
@@ -82,37 +98,103 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
     assert moderation.has_banned_word("h0ll0w", frozenset({"hollow"}))
 
 
+# ---------------------------------------------------------------- normalisation before the rules (evasions)
+
+
+@pytest.mark.parametrize(
+    ("comment", "rule"),
+    [
+        ("This is sh\u200bit", moderation.BANNED_WORD),  # zero-width space inside the word
+        ("what a f\u00adu\u200dck up", moderation.BANNED_WORD),  # soft hyphen, zero-width joiner
+        ("This is \u0455\u04bb\u0456t", moderation.BANNED_WORD),  # Cyrillic dze, shha, i
+        ("\u0405\u041d\u0406\u0422 PRODUCT", moderation.BANNED_WORD),  # Cyrillic capitals
+        ("the seller is an \u0430ss", moderation.BANNED_WORD),  # Cyrillic a
+        ("\uff53\uff48\uff49\uff54 product", moderation.BANNED_WORD),  # full-width
+        ("s.h.i.t", moderation.BANNED_WORD),
+        ("s h i t coffee", moderation.BANNED_WORD),
+        ("you are a s h i t seller", moderation.BANNED_WORD),
+        ("f-u-c-k this grinder", moderation.BANNED_WORD),
+        ("s_h_1_t", moderation.BANNED_WORD),
+        ("s\u0336h\u0336i\u0336t\u0336", moderation.BANNED_WORD),  # strike-through combining marks
+        ("sh\u00eft", moderation.BANNED_WORD),  # diaeresis
+        ("BEANS4LESS.COM has them cheaper", moderation.CONTACT_DETAILS),
+        ("Beans4Less.Com has them cheaper", moderation.CONTACT_DETAILS),
+        ("beans4less dot com", moderation.CONTACT_DETAILS),
+        ("beans4less (dot) com", moderation.CONTACT_DETAILS),
+        ("beans4less\u3002com", moderation.CONTACT_DETAILS),  # ideographic full stop
+        ("beans4less\uff61com", moderation.CONTACT_DETAILS),  # half-width ideographic full stop
+        ("\uff57\uff57\uff57\uff0ebeans4less\uff0enet", moderation.CONTACT_DETAILS),  # full-width
+        ("b\u0435ans4less.\u0441om", moderation.CONTACT_DETAILS),  # Cyrillic e and c
+        ("joe at example dot org", moderation.CONTACT_DETAILS),
+        ("joe (at) mail [dot] example", moderation.CONTACT_DETAILS),
+        ("joe\uff20example\uff0eorg", moderation.CONTACT_DETAILS),  # full-width @ and .
+        ("WWW.BEANS4LESS.NET", moderation.CONTACT_DETAILS),
+        ("call +\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff19\uff15\uff18",
+         moderation.CONTACT_DETAILS),
+        ("Cheap pills at www.spam-pills.example, mail spam@evil.example", moderation.CONTACT_DETAILS),
+        ("so\u200bo\u200bo\u200bo\u200bo\u200bo\u200bo good", moderation.REPEATED_CHARACTERS),
+        ("\uff34\uff28\uff29\uff33 \uff29\uff33 \uff34\uff28\uff25 \uff37\uff2f\uff32\uff33\uff34 "
+         "\uff23\uff2f\uff26\uff26\uff25\uff25 \uff25\uff36\uff25\uff32", moderation.SHOUTING),
+    ],
+)  # fmt: skip
+def test_evasions_are_normalised_away(comment: str, rule: str) -> None:
+    assert moderation.evaluate(3, comment).rule == rule
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Loved it.Me and my wife drink it daily",
+        "Worth it.Top quality beans, we order every month",
+        "Bought it at the market, arrived at 10.30 sharp",
+        "Great at breakfast, we love it at home. Arrived at 9.45.",
+        "First class roast, no assessment needed: a passion of mine. Scunthorpe approved.",
+        "Assess the crema yourself: classy.",
+        "Plan A, B or C: all good. The U.S.A. version is better, p.s. a bit sour",
+        "Rated it 4 5 5 in three tastings",
+        "Not a dot of bitterness",
+        "Great value at 12.50 for 1 kg, ordered 2024-11-03",
+        "Caf\u00e9 cr\u00e8me was perfect, na\u00efve of me to doubt it",
+        "Kaffee ist gut, sehr lecker. W\u00fcrde wieder kaufen.",
+        "\u041a\u043e\u0444\u0435 \u043e\u0442\u043b\u0438\u0447\u043d\u044b\u0439, "
+        "\u0441\u043f\u0430\u0441\u0438\u0431\u043e!",
+        "\u30b3\u30fc\u30d2\u30fc\u304c\u7f8e\u5473\u3057\u3044\u3002\u307e\u305f\u8cb7\u3044\u307e\u3059\u3002",
+        "Smooth \u2615\ufe0f and \U0001f44d\U0001f3fd would buy again",
+    ],
+)
+def test_ordinary_reviews_still_pass_after_normalisation(comment: str) -> None:
+    assert moderation.evaluate(4, comment) == moderation.Decision("approved", moderation.CLEAN)
+
+
+def test_only_the_moderation_job_loads_the_confusables_library() -> None:
+    # Cold start: the API functions share shop_shared.moderation (and the reviews service) with the job, but
+    # must not pay for the Unicode confusables tables; the job loads them on its first non-ASCII comment.
+    functions = Path(__file__).resolve().parents[2] / "functions" / "reviews"
+    script = f"""
+import sys
+sys.path.insert(0, {str(functions)!r})
+for route in ("submit_review", "update_review", "delete_review", "get_review", "list_product_reviews",
+              "list_customer_reviews", "moderate_review", "moderation"):
+    __import__("reviews_api." + route)
+assert "confusable_homoglyphs" not in sys.modules, "imported by an API function"
+from shop_shared import moderation
+assert moderation.evaluate(3, "\u0455\u04bb\u0456t").rule == "banned_word"
+assert "confusable_homoglyphs" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)  # noqa: S603 - our interpreter, our script
+
+
 # ---------------------------------------------------------------- the job, on moto's stream
 
 
 class Stream:
-    """Reads the reviews table's stream from moto and feeds new records to the moderation handler."""
+    """The reviews table's stream, delivered to the handler in order, one batch per call (see tests/streams.py)."""
 
     def __init__(self) -> None:
-        self.client: Any = boto3.client("dynamodbstreams")
-        self.arn = boto3.client("dynamodb").describe_table(TableName="ReviewsTable")["Table"]["LatestStreamArn"]
-        self.consumed = 0
-
-    def all_records(self) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        for shard in self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]:
-            iterator = self.client.get_shard_iterator(
-                StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            records += self.client.get_records(ShardIterator=iterator)["Records"]
-        return [self._as_lambda_sees_it(record) for record in records]
-
-    def _as_lambda_sees_it(self, record: dict[str, Any]) -> dict[str, Any]:
-        dynamodb = dict(record["dynamodb"])
-        created = dynamodb.get("ApproximateCreationDateTime")
-        if created is not None and not isinstance(created, int | float):
-            dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
-        return {**record, "dynamodb": dynamodb, "eventSourceARN": self.arn}
+        self.reader = StreamReader()
 
     def take(self) -> list[dict[str, Any]]:
-        records = self.all_records()[self.consumed :]
-        self.consumed += len(records)
-        return records
+        return self.reader.read()
 
     def skip(self) -> None:
         self.take()
@@ -121,14 +203,13 @@ class Stream:
         """Deliver everything, including the records the job's own writes produce, until the stream is quiet."""
         delivered: list[dict[str, Any]] = []
         while batch := self.take():
-            assert deliver(batch) == []
+            assert invoke(batch) == []
             delivered += batch
         return delivered
 
 
 def deliver(records: list[dict[str, Any]]) -> list[str]:
-    result = job.handler({"Records": records}, LambdaContext())
-    return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
+    return invoke(records)
 
 
 @pytest.fixture
@@ -136,44 +217,6 @@ def stream(seed: dict[str, str]) -> Stream:
     feed = Stream()
     feed.skip()  # the seed data's own records
     return feed
-
-
-SUBMIT = ("reviews_api.submit_review", "POST", "/reviews/submit")
-UPDATE = ("reviews_api.update_review", "PATCH", "/reviews/{id}/update")
-DELETE = ("reviews_api.delete_review", "DELETE", "/reviews/{id}/delete")
-MODERATE = ("reviews_api.moderate_review", "PATCH", "/reviews/{id}/moderate")
-
-
-def employee_token() -> str:
-    return auth.issue_token("boss", auth.EMPLOYEE)
-
-
-def submit(call: Invoke, username: str, rating: int, comment: str) -> str:
-    body = {"product_id": SEED_GOOD_ID, "rating": rating, "comment": comment}
-    result = call(*SUBMIT, body=body, token=auth.issue_token(username, auth.CUSTOMER))
-    assert result.status == 201, result.body
-    review_id: str = result.body["review_id"]
-    return review_id
-
-
-def edit(call: Invoke, username: str, review_id: str, **body: Any) -> None:
-    assert call(*UPDATE, {"id": review_id}, body=body, token=auth.issue_token(username, auth.CUSTOMER)).status == 200
-
-
-def employee_decides(call: Invoke, review_id: str, status: str, reason: str | None = None) -> None:
-    body = {"status": status} | ({"reason": reason} if reason else {})
-    assert call(*MODERATE, {"id": review_id}, body=body, token=employee_token()).status == 200
-
-
-def review(review_id: str) -> dict[str, Any]:
-    table = boto3.resource("dynamodb").Table("ReviewsTable")
-    item: dict[str, Any] = table.get_item(Key={"review_id": review_id})["Item"]
-    return item
-
-
-def rating_of(good_id: str = SEED_GOOD_ID) -> tuple[Decimal, int]:
-    good: dict[str, Any] = boto3.resource("dynamodb").Table("InventoryTable").get_item(Key={"id": good_id})["Item"]
-    return Decimal(good["rating_avg"]), int(good["rating_count"])
 
 
 def test_clean_review_is_approved_and_counted(call: Invoke, stream: Stream) -> None:
@@ -186,7 +229,7 @@ def test_clean_review_is_approved_and_counted(call: Invoke, stream: Stream) -> N
     assert item["moderation_source"] == "auto"
     assert item["moderated_by"] == "auto-moderator"
     assert item["moderation_rule"] == "clean"
-    assert rating_of() == (Decimal(5), 1)
+    assert rating_of(call) == (Decimal(5), 1)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +251,7 @@ def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
     assert item["status"] == "flagged"
     assert item["moderation_rule"] == rule
     assert item["moderation_reason"] == moderation.REASONS[rule]
-    assert rating_of() == (Decimal(0), 0)
+    assert rating_of(call) == (Decimal(0), 0)
 
 
 def test_employee_decision_is_never_overridden_by_a_stale_record(call: Invoke, stream: Stream) -> None:
@@ -224,34 +267,80 @@ def test_employee_decision_is_never_overridden_by_a_stale_record(call: Invoke, s
     assert review(clean)["moderated_by"] == "boss"
     assert review(spammy)["status"] == "approved"
     assert review(spammy)["moderation_source"] == "employee"
-    assert rating_of() == (Decimal(4), 1)
+    assert rating_of(call) == (Decimal(4), 1)
 
 
 def test_redelivery_changes_nothing(call: Invoke, stream: Stream) -> None:
     first = submit(call, "grace", 5, "Lovely.")
     second = submit(call, "linus", 2, "Meh, a bit sour for me.")
     delivered = stream.drain()
-    before = (review(first), review(second), rating_of())
+    before = (review(first), review(second), rating_of(call))
 
     assert deliver(delivered) == []
     assert deliver(list(reversed(delivered))) == []
 
-    assert (review(first), review(second), rating_of()) == before
-    assert rating_of() == (Decimal("3.5"), 2)
-    assert stream.take() == []  # refused conditional writes produce no new stream records
+    assert (review(first), review(second), rating_of(call)) == before
+    assert rating_of(call) == (Decimal("3.5"), 2)
+    assert stream.take() == []  # refused conditional writes and no-op records produce no new stream records
 
 
-def test_verdict_on_an_old_version_is_not_applied_to_an_edit(call: Invoke, stream: Stream) -> None:
+def test_verdict_on_an_old_revision_is_not_applied_to_an_edit(call: Invoke, stream: Stream) -> None:
     review_id = submit(call, "grace", 4, "Good beans.")
     edit(call, "grace", review_id, comment="Better beans at www.beans4less.net")
     insert, modify = stream.take()
 
     assert deliver([insert]) == []
-    assert review(review_id)["status"] == "pending"  # the clean v1 verdict did not land on v2
+    assert review(review_id)["status"] == "pending"  # the clean verdict on the first text did not land on the edit
 
     assert deliver([modify]) == []
     assert review(review_id)["status"] == "flagged"
     assert review(review_id)["moderation_rule"] == "contact_details"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "status", "rule"),
+    [
+        # The issue's reproduction: the verdict on the deleted clean text must not publish the new spam.
+        ((4, "Lovely crema."), (4, "Cheap pills at www.spam-pills.example, mail spam@evil.example"), "flagged",
+         "contact_details"),
+        # Same trick for an empty extreme rating.
+        ((4, "Lovely crema."), (5, ""), "flagged", "extreme_rating_without_comment"),
+        ((2, "A bit sour for me."), (1, ""), "flagged", "extreme_rating_without_comment"),
+        # And the other way round: the old text's flag does not stick to a clean re-submission.
+        ((4, "Visit www.beans4less.net"), (4, "Lovely crema."), "approved", "clean"),
+    ],
+)  # fmt: skip
+def test_delete_and_resubmit_in_one_batch_is_judged_on_the_new_text(  # noqa: PLR0917 - pytest parameters
+    call: Invoke, stream: Stream, first: tuple[int, str], second: tuple[int, str], status: str, rule: str
+) -> None:
+    review_id = submit(call, "grace", *first)
+    delete(call, review_id, "grace")
+    assert submit(call, "grace", *second) == review_id  # same key-derived id, version 1 again
+
+    batch = stream.take()  # INSERT, REMOVE, INSERT: one batch, as the batching window makes it on AWS
+    assert [record["eventName"] for record in batch] == ["INSERT", "REMOVE", "INSERT"]
+    assert deliver(batch) == []
+    stream.drain()
+
+    assert (review(review_id)["status"], review(review_id)["moderation_rule"]) == (status, rule)
+    assert (review_id in public_review_ids(call)) == (status == "approved")
+    assert rating_of(call) == ((Decimal(second[0]), 1) if status == "approved" else (Decimal(0), 0))
+
+
+def test_old_verdict_arriving_late_after_delete_and_resubmit_is_dropped(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 4, "Lovely crema.")
+    (late_insert,) = stream.take()  # the stream lags: this record is delivered only after what follows
+    delete(call, review_id, "grace")
+    submit(call, "grace", 5, "")
+    newer = stream.take()
+
+    assert deliver([late_insert]) == []
+    assert review(review_id)["status"] == "pending"
+    assert deliver(newer) == []
+    stream.drain()
+
+    assert review(review_id)["moderation_rule"] == "extreme_rating_without_comment"
+    assert public_review_ids(call) == []
 
 
 def test_rating_follows_approval_edit_moderation_and_delete(call: Invoke, stream: Stream) -> None:
@@ -259,32 +348,32 @@ def test_rating_follows_approval_edit_moderation_and_delete(call: Invoke, stream
     two = submit(call, "linus", 2, "Too bitter for my taste.")
     four = submit(call, "ada", 4, "Good everyday coffee.")
     stream.drain()
-    assert rating_of() == (Decimal("3.67"), 3)
+    assert rating_of(call) == (Decimal("3.67"), 3)
 
     edit(call, "grace", five, comment="Now it has shit packaging")  # back to pending, then flagged
     stream.drain()
     assert review(five)["status"] == "flagged"
-    assert rating_of() == (Decimal(3), 2)
+    assert rating_of(call) == (Decimal(3), 2)
 
     employee_decides(call, five, "approved", "Complaint is legitimate")
     stream.drain()
-    assert rating_of() == (Decimal("3.67"), 3)
+    assert rating_of(call) == (Decimal("3.67"), 3)
 
     edit(call, "linus", two, rating=3)  # approved again by the job, with its new rating
     stream.drain()
-    assert rating_of() == (Decimal(4), 3)
+    assert rating_of(call) == (Decimal(4), 3)
 
     employee_decides(call, four, "flagged")
     stream.drain()
-    assert rating_of() == (Decimal(4), 2)
+    assert rating_of(call) == (Decimal(4), 2)
 
-    assert call(*DELETE, {"id": five}, token=employee_token()).status == 204
+    assert call(*DELETE_ROUTE, {"id": five}, token=employee_token()).status == 204
     stream.drain()
-    assert rating_of() == (Decimal(3), 1)
+    assert rating_of(call) == (Decimal(3), 1)
 
-    assert call(*DELETE, {"id": two}, token=auth.issue_token("linus", auth.CUSTOMER)).status == 204
+    assert call(*DELETE_ROUTE, {"id": two}, token=customer_token("linus")).status == 204
     stream.drain()
-    assert rating_of() == (Decimal(0), 0)
+    assert rating_of(call) == (Decimal(0), 0)
 
 
 def test_poison_record_is_reported_and_the_rest_of_the_batch_is_processed(call: Invoke, stream: Stream) -> None:
@@ -301,7 +390,7 @@ def test_poison_record_is_reported_and_the_rest_of_the_batch_is_processed(call: 
     assert review(clean)["status"] == "approved"
     assert review("broken-1")["status"] == "pending"
     stream.drain()
-    assert rating_of() == (Decimal(4), 1)
+    assert rating_of(call) == (Decimal(4), 1)
 
 
 def test_whole_batch_of_poison_is_reported_not_raised(stream: Stream) -> None:
@@ -310,31 +399,39 @@ def test_whole_batch_of_poison_is_reported_not_raised(stream: Stream) -> None:
     assert deliver(batch) == [batch[0]["dynamodb"]["SequenceNumber"]]
 
 
-def test_rating_counts_the_changed_review_even_when_the_index_lags(
-    call: Invoke, stream: Stream, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    counted = submit(call, "linus", 2, "Too sour.")
+def test_rating_of_a_removed_good_is_not_written(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 4, "Solid beans.")
     stream.drain()
-    review_id = submit(call, "grace", 4, "Nice and chocolatey.")
-    stream.drain()
-    # The index has not caught up with the newest approval: the table's own (consistent) read fills the gap.
-    monkeypatch.setattr(reviews_data, "approved_ratings", lambda _: {counted: 2})
-
-    service.refresh_rating(SEED_GOOD_ID, review_id)
-
-    assert rating_of() == (Decimal(3), 2)
-
-
-def test_rating_of_a_removed_good_is_not_written(stream: Stream) -> None:
-    service.refresh_rating(SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID)
-
     inventory = boto3.resource("dynamodb").Table("InventoryTable")
+    inventory.delete_item(Key={"id": SEED_GOOD_ID})
+
+    delete(call, review_id, "grace")
+    stream.drain()
+    # The seed's approved review of a retired good, re-approved by an employee: its rating has nowhere to go.
+    employee_decides(call, SEED_REVIEW_ID, "flagged")
+    employee_decides(call, SEED_REVIEW_ID, "approved")
+    stream.drain()
+
+    assert "Item" not in inventory.get_item(Key={"id": SEED_GOOD_ID})
     assert "Item" not in inventory.get_item(Key={"id": SEED_RETIRED_GOOD_ID})
-    assert rating_of() == (Decimal(0), 0)
 
 
-def test_average_is_rounded_half_up_to_cents() -> None:
-    assert service.average([]) == Decimal(0)
-    assert service.average([5, 4, 4]) == Decimal("4.33")
-    assert service.average([1, 2]) == Decimal("1.50")
-    assert service.average([5, 5, 4]) == Decimal("4.67")
+def test_average_is_derived_from_the_running_sum_rounded_half_up_to_cents() -> None:
+    assert rating_average(Decimal(0), Decimal(0)) == Decimal(0)
+    assert rating_average(Decimal(13), Decimal(3)) == Decimal("4.33")
+    assert rating_average(Decimal(3), Decimal(2)) == Decimal("1.50")
+    assert rating_average(Decimal(14), Decimal(3)) == Decimal("4.67")
+    assert rating_average(Decimal(9), Decimal(8)) == Decimal("1.13")  # 1.125 rounds up, not to even
+
+
+def test_rating_markers_never_show_in_lists(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 4, "Solid beans.")
+    stream.drain()
+
+    assert boto3.resource("dynamodb").Table("ReviewsTable").get_item(Key={"review_id": f"rating#{review_id}"})["Item"]
+    assert public_review_ids(call) == [review_id]
+    employee_list = call(
+        "reviews_api.list_product_reviews", "GET", "/reviews/product/{product_id}", {"product_id": SEED_GOOD_ID},
+        token=employee_token(),
+    )  # fmt: skip
+    assert [item["review_id"] for item in employee_list.body["items"]] == [review_id]

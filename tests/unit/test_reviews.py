@@ -87,6 +87,20 @@ def test_submit_creates_a_pending_review(call: Invoke, seed: dict[str, str]) -> 
     item = stored(body["review_id"])
     assert item["status"] == "pending"
     assert item["version"] == 1
+    assert item["revision"]
+    assert "revision" not in body  # internal: what the moderation verdict is bound to
+
+
+def test_resubmission_after_delete_gets_a_new_revision(call: Invoke, seed: dict[str, str]) -> None:
+    first = submit(call, "grace").body["review_id"]
+    revision = stored(first)["revision"]
+    assert call(*DELETE, {"id": first}, token=token("grace")).status == 204
+
+    again = submit(call, "grace", comment="Second try.").body["review_id"]
+
+    assert again == first  # one review per customer per good: the same key-derived id
+    assert stored(again)["version"] == 1
+    assert stored(again)["revision"] != revision
 
 
 def test_comment_is_optional(call: Invoke, seed: dict[str, str]) -> None:
@@ -196,12 +210,14 @@ def test_author_edit_goes_back_to_pending(call: Invoke, seed: dict[str, str]) ->
     assert result.body["moderation_reason"] is None
     item = stored(SEED_REVIEW_ID)
     assert item["version"] == 2
+    assert item["revision"]
     assert item["review_date"] == "2026-11-02T00:00:00.000Z"
     assert not {"moderation_source", "moderated_by", "moderation_reason", "moderation_rule"} & set(item)
 
     rating_only = call(*UPDATE, {"id": SEED_REVIEW_ID}, body={"rating": 2}, token=seed["CUSTOMER_TOKEN"])
     assert rating_only.body["rating"] == 2
     assert stored(SEED_REVIEW_ID)["version"] == 3
+    assert stored(SEED_REVIEW_ID)["revision"] != item["revision"]
 
 
 @pytest.mark.parametrize("body", [{}, {"rating": None}, {"comment": None}, {"rating": 9}, {"status": "approved"}])

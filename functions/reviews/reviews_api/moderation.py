@@ -26,10 +26,10 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 def record_handler(record: DynamoDBRecord) -> None:
     change = record.dynamodb
-    if change is None:
-        raise ValueError("stream record without a dynamodb section")
+    if change is None or change.sequence_number is None:
+        raise ValueError("stream record without a dynamodb section or sequence number")
     try:
-        service.process_change(change.new_image, change.old_image)
+        service.process_change(change.keys, change.new_image, change.old_image, change.sequence_number)
     except Exception:
         # Logged here with the record's identity; the processor only reports the sequence number to Lambda.
         logger.exception("stream record failed", extra={"sequence_number": change.sequence_number, "keys": change.keys})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -78,6 +77,7 @@ def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
         "status": PENDING,
         "review_date": now,
         "updated_at": now,
+        "revision": reviews_table.new_revision(),
         "version": 1,
     }
     reviews_table.create(item)
@@ -144,21 +144,25 @@ def moderate(principal: auth.Principal, review_id: str, request: ModerateRequest
 # ---------------------------------------------------------------- moderation job (reviews table stream)
 
 
-def process_change(new_image: dict[str, Any], old_image: dict[str, Any]) -> None:
-    """React to one stream record: judge a pending review, then refresh the good's rating if approved-ness moved.
+def process_change(keys: dict[str, Any], new_image: dict[str, Any], old_image: dict[str, Any], sequence: str) -> None:
+    """React to one stream record: judge a pending review, then move its contribution to the good's rating.
 
     Raises on an image that is not a review (a poison record); the batch processor reports it as failed.
     """
+    review_id = str(keys.get("review_id", ""))
+    if reviews_table.is_rating_marker(review_id):
+        return  # the job's own bookkeeping, written by count_rating below
     if new_image.get("status") == PENDING:
         auto_moderate(StoredReview.model_validate(new_image))
-    refs = [ReviewRef.model_validate(image) for image in (old_image, new_image) if image.get("status") == APPROVED]
-    for product_id in {ref.product_id for ref in refs}:
-        refresh_rating(product_id, refs[0].review_id)
+    # Only a record with an approved side can change what the review contributes: the records of one key form a
+    # chain (each old image is the previous new image), so any other record has nothing counted before or after.
+    if APPROVED in (old_image.get("status"), new_image.get("status")):
+        count_rating(review_id, contribution(new_image), sequence)
 
 
 def auto_moderate(review: StoredReview) -> bool:
     decision = moderation.evaluate(review.rating, review.comment)
-    applied = reviews_table.record_auto_decision(review.review_id, review.version, decision, utc_now())
+    applied = reviews_table.record_auto_decision(review.review_id, review.revision, review.version, decision, utc_now())
     if applied:
         metrics.add_metric(name=f"ReviewAuto_{decision.status}", unit=MetricUnit.Count, value=1)
         logger.info(
@@ -166,32 +170,45 @@ def auto_moderate(review: StoredReview) -> bool:
             extra={"review_id": review.review_id, "status": decision.status, "rule": decision.rule},
         )
     else:
-        # Already decided (redelivery, an employee got there first) or edited since: nothing to do.
-        logger.info("stale moderation skipped", extra={"review_id": review.review_id, "version": review.version})
+        # Already decided (redelivery, an employee got there first) or rewritten since: nothing to do.
+        logger.info("stale moderation skipped", extra={"review_id": review.review_id, "revision": review.revision})
     return applied
 
 
-def average(ratings: list[int]) -> Decimal:
-    if not ratings:
-        return Decimal(0)
-    return (Decimal(sum(ratings)) / len(ratings)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+def contribution(image: dict[str, Any]) -> reviews_table.Contribution | None:
+    """What a review image adds to its good's aggregate: its rating if approved, nothing otherwise.
 
-
-def refresh_rating(product_id: str, review_id: str) -> None:
-    """Recompute a good's rating from its approved reviews and store it: idempotent and self-healing.
-
-    The by_product index is eventually consistent, so the review this change is about may not be reflected
-    there yet; its current state is read from the table itself (strongly consistent) and overrides the index.
+    An approved rating that is not an integer 1-5 (a corrupt item) counts as nothing rather than failing every
+    later record of the review.
     """
-    ratings = reviews_table.approved_ratings(product_id)
-    try:
-        current: Item | None = reviews_table.get(review_id, consistent=True)
-    except NotFound:
-        current = None
-    ratings.pop(review_id, None)
-    rating = reviews_table.valid_rating(current.get("rating")) if current else None
-    if current is not None and current.get("status") == APPROVED and current.get("product_id") == product_id and rating:
-        ratings[review_id] = rating
-    values = list(ratings.values())
-    if not reviews_table.write_rating(product_id, average(values), len(values), utc_now()):
-        logger.info("rating not stored: good no longer exists", extra={"product_id": product_id})
+    if image.get("status") != APPROVED:
+        return None
+    ref = ReviewRef.model_validate(image)
+    rating = reviews_table.valid_rating(image.get("rating"))
+    return None if rating is None else reviews_table.Contribution(ref.product_id, rating)
+
+
+def _newer(sequence: str, than: str | None) -> bool:
+    # Stream sequence numbers are decimal strings of up to ~40 digits: compare them as numbers, not as text.
+    return than is None or int(sequence) > int(than)
+
+
+# A marker changes under us only if two invocations handle the same review at once (not with one Lambda per
+# shard, but cheap to survive); each attempt is one consistent read and one transaction.
+_MARKER_ATTEMPTS = 3
+
+
+def count_rating(review_id: str, after: reviews_table.Contribution | None, sequence: str) -> None:
+    """Make the good's running rating_sum / rating_count count `after` for this review, exactly once.
+
+    The review's marker records what is counted and which stream record set it. A record no newer than the
+    marker (a redelivery, a retried batch, a record already overtaken) changes nothing, and a record that
+    does not change what is counted is not written at all; O(1) items whatever the good's review count.
+    """
+    for _ in range(_MARKER_ATTEMPTS):
+        marker = reviews_table.read_rating_marker(review_id)
+        if not _newer(sequence, marker.sequence_number) or marker.counted == after:
+            return
+        if reviews_table.move_rating_contribution(review_id, marker, after, sequence, utc_now()):
+            return
+    raise RuntimeError(f"rating marker of review {review_id} kept changing")

@@ -3,10 +3,17 @@
 Rules run in a fixed order and the first that matches decides; a review no rule objects to is approved.
 A flag is not a verdict: it hides the review until an employee approves it (or the author edits it).
 
+Every rule sees the comment normalised first (`normalise`): NFKC (full-width and other compatibility forms),
+Unicode format characters (zero-width space, soft hyphen, bidi controls) and combining marks dropped, and
+look-alike letters of other scripts (Cyrillic a U+0430, Greek omicron U+03BF, ...) folded to the Latin letter
+they imitate.
+
 1. banned_word: a word from banned_words.txt, compared whole-word after undoing simple leetspeak
-   ("sh1t", "$hit", "a$$") and squeezing letters repeated 3+ times ("fuuuck").
-2. contact_details: a link (http(s)://, www., or a bare domain with a common TLD), an e-mail address or a
-   phone number (9+ digits, optionally separated by spaces, dots, dashes or brackets): reviews are not adverts.
+   ("sh1t", "$hit", "a$$") and squeezing letters repeated 3+ times ("fuuuck"); also spelled out as single
+   letters with separators between them ("s.h.i.t", "s h i t", "f-u-c-k").
+2. contact_details: a link (http(s)://, www., or a bare domain with a common TLD, any case, with "dot",
+   "(dot)", "。" accepted for the dot), an e-mail address ("(at)" accepted for "@") or a phone number (9+
+   digits, optionally separated by spaces, dots, dashes or brackets): reviews are not adverts.
 3. shouting: at least 20 letters of which 70% or more are capitals.
 4. repeated_characters: one character 6+ times in a row ("soooooo", "!!!!!!") or a run of 6+ "!"/"?".
 5. extreme_rating_without_comment: a 1- or 5-star rating whose comment has fewer than 3 letters; such reviews
@@ -15,11 +22,13 @@ A flag is not a verdict: it hides the review until an employee approves it (or t
 
 from __future__ import annotations
 
+import importlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 Verdict = Literal["approved", "flagged"]
 
@@ -43,11 +52,24 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "|": "l", "+": "t"})  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9@$|+]+")
 _RUN_OF_THREE = re.compile(r"([a-z])\1{2,}")
+# Three or more single characters with 1-3 separators between them: "s.h.i.t", "s h i t", "f-u-c-k".
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9@$|+])(?:[a-z0-9@$|+][^a-z0-9@$|+]{1,3}){2,}[a-z0-9@$|+](?![a-z0-9@$|+])")
+_SPACED_LETTER = re.compile(r"[a-z0-9@$|+]")
 
 _URL = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
-# Case-sensitive on purpose: "Loved it.Me and my wife" is a missing space, "shop.me" is a link.
-_DOMAIN = re.compile(r"\b[a-z0-9-]+\.(?:com|net|org|io|co|uk|de|ru|cn|info|biz|shop|store|xyz|top|online|site|ly|me)\b")
+_DOMAIN = re.compile(
+    r"\b[a-z0-9-]+\.(com|net|org|io|co|uk|de|ru|cn|info|biz|shop|store|xyz|top|online|site|ly|me)\b", re.IGNORECASE
+)
+# TLDs that are also words opening a sentence: "Loved it.Me and my wife" is a missing space after a full stop,
+# not a link, when the TLD is written like a sentence start. "it.me", "it.ME" and "beans4less.Com" are links.
+_WORD_TLDS = frozenset({"me", "top", "shop", "store", "online", "site", "info", "net", "co"})
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Spelled-out dots and at-signs between two words: "beans4less dot com", "joe (at) example [dot] org".
+# A bare " at " stays as it is ("arrived at 10.30"); the domain after it is what gets caught.
+_SPELLED_DOT = re.compile(r"(?<=[a-z0-9])\s*(?:[(\[{<]\s*d[o0]t\s*[)\]}>]|\s+d[o0]t\s+)\s*(?=[a-z0-9])", re.IGNORECASE)
+_SPELLED_AT = re.compile(r"(?<=[a-z0-9])\s*[(\[{<]\s*at\s*[)\]}>]\s*(?=[a-z0-9])", re.IGNORECASE)
+# Full stops NFKC leaves alone: ideographic (also what the half-width and vertical forms normalise to).
+_FULL_STOPS = str.maketrans({"\u3002": ".", "\ufe52": "."})
 _PHONE = re.compile(r"\+?\d(?:[\s().-]{0,2}\d){8,}")
 _REPEATED = re.compile(r"(\S)\1{5,}|[!?]{6,}")
 
@@ -74,34 +96,105 @@ def banned_words() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
+def _confusables() -> Any:
+    # Imported on first use, never at module import: this module is in every reviews function's import graph,
+    # and only the moderation job (which evaluates) should pay for loading the Unicode confusables tables.
+    return importlib.import_module("confusable_homoglyphs.confusables")
+
+
+def _ascii_glyph(char: str) -> str | None:
+    """The ASCII letter (or else digit) a character imitates according to Unicode's confusables data."""
+    found = _confusables().is_confusable(char, greedy=True, preferred_aliases=["latin"])
+    glyphs = [glyph["c"] for entry in found or [] for glyph in entry["homoglyphs"]]
+    candidates = [glyph for glyph in glyphs if len(glyph) == 1 and glyph.isascii() and glyph.isalnum()]
+    # A letter over a digit (Cyrillic capital O is rather "O" than "0"), and one of the same case.
+    candidates.sort(key=lambda glyph: (not glyph.isalpha(), glyph.isupper() != char.isupper()))
+    return candidates[0] if candidates else None
+
+
+@cache
+def _latin_look_alike(char: str) -> str:
+    """A non-Latin look-alike folded to its Latin letter, case kept; any other character unchanged.
+
+    The data maps every vertical stroke (Cyrillic capital I U+0406, "1", "|") to lower-case "l": for a capital
+    folded to a small letter, the capital of its own small form's look-alike is meant (Cyrillic capitals
+    U+0405 U+041D U+0406 U+0422 read "SHIT", not "SHlT").
+    """
+    glyph = _ascii_glyph(char)
+    if glyph is not None and char.isupper() and glyph.islower():
+        lower = char.lower()
+        small = _ascii_glyph(lower) if len(lower) == 1 else None
+        return small.upper() if small is not None else glyph
+    return glyph or char
+
+
+def normalise(comment: str) -> str:
+    """The comment as the rules see it: what a reader sees, with the tricks that only fool a program undone."""
+    text = unicodedata.normalize("NFKC", comment)
+    # Format characters (zero-width space/joiners, soft hyphen, bidi controls) are invisible; combining marks
+    # ("s̶h̶i̶t̶", "shït") decorate a letter a reader still recognises.
+    text = "".join(
+        char for char in unicodedata.normalize("NFD", text) if unicodedata.category(char) not in ("Cf", "Mn", "Me")
+    )
+    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        text = "".join(char if char.isascii() else _latin_look_alike(char) for char in text)
+    return text.translate(_FULL_STOPS)
+
+
 def _word_forms(token: str) -> set[str]:
     plain = re.sub(r"[^a-z]", "", token.translate(_LEET))
     # "fuuuck" -> "fuck", but "asssss" -> "ass" too: try squeezing runs to one and to two letters.
     return {plain, _RUN_OF_THREE.sub(r"\1", plain), _RUN_OF_THREE.sub(r"\1\1", plain)}
 
 
+def _spaced_out(text: str, banned: frozenset[str]) -> bool:
+    """A banned word written as separated single characters, anywhere inside such a run ("you a s s")."""
+    longest = max(map(len, banned), default=0)
+    for run in _SPACED_LETTERS.finditer(text):
+        chars = _SPACED_LETTER.findall(run.group())
+        letters = "".join(chars).translate(_LEET)
+        for start in range(len(letters)):
+            for end in range(start + 1, min(len(letters), start + longest) + 1):
+                # At least one real letter: "rated it 4 5 5" is numbers, not "ass".
+                if letters[start:end] in banned and any(char.isalpha() for char in chars[start:end]):
+                    return True
+    return False
+
+
 def has_banned_word(comment: str, words: frozenset[str] | None = None) -> bool:
     banned = banned_words() if words is None else words
-    return any(form in banned for token in _TOKEN.findall(comment.lower()) for form in _word_forms(token))
+    text = normalise(comment).lower()
+    if any(form in banned for token in _TOKEN.findall(text) for form in _word_forms(token)):
+        return True
+    return _spaced_out(text, banned)
+
+
+def _is_link(domain: re.Match[str]) -> bool:
+    tld = domain.group(1)
+    return not (tld.lower() in _WORD_TLDS and tld[0].isupper() and tld[1:].islower())
 
 
 def has_contact_details(comment: str) -> bool:
-    return any(pattern.search(comment) for pattern in (_URL, _DOMAIN, _EMAIL, _PHONE))
+    text = _SPELLED_AT.sub("@", _SPELLED_DOT.sub(".", normalise(comment)))
+    if any(_is_link(domain) for domain in _DOMAIN.finditer(text)):
+        return True
+    return any(pattern.search(text) for pattern in (_URL, _EMAIL, _PHONE))
 
 
 def is_shouting(comment: str) -> bool:
-    letters = [c for c in comment if c.isalpha()]
+    letters = [c for c in normalise(comment) if c.isalpha()]
     if len(letters) < SHOUTING_MIN_LETTERS:
         return False
     return sum(c.isupper() for c in letters) / len(letters) >= SHOUTING_CAPITALS_SHARE
 
 
 def has_repeated_characters(comment: str) -> bool:
-    return bool(_REPEATED.search(comment))
+    return bool(_REPEATED.search(normalise(comment)))
 
 
 def is_trivial(comment: str) -> bool:
-    return sum(c.isalpha() for c in comment) < TRIVIAL_COMMENT_LETTERS
+    return sum(c.isalpha() for c in normalise(comment)) < TRIVIAL_COMMENT_LETTERS
 
 
 def evaluate(rating: int, comment: str) -> Decision:

@@ -1,9 +1,14 @@
 """The reviews table (one item per review, keyed by review_id) and the rating aggregate it feeds on each good.
 
 Item: review_id, product_id, username, rating (N), comment, status (pending|approved|flagged), review_date
-(creation time, the GSI sort key), updated_at, version (N, +1 on every author edit), and after a decision
+(creation time, the GSI sort key), updated_at, revision (a fresh uuid4 on every author write: what the moderation
+job's verdict is bound to), version (N, 1 on submit, +1 on every author edit; informational), and after a decision
 moderation_source (auto|employee), moderated_by, moderated_at, moderation_reason, moderation_rule (auto only).
 GSIs: by_product (product_id, review_date) and by_customer (username, review_date), both projecting everything.
+
+Rating markers live in the same table under review_id = "rating#<review_id>": the contribution the good's
+running rating_sum / rating_count currently holds for that review, and the stream sequence number that set it.
+They carry none of the GSI key attributes, so no list ever sees them.
 """
 
 from __future__ import annotations
@@ -11,18 +16,29 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data.dynamo import Item, Page, condition_failure_as, is_condition_failure, old_item, query_page, table
+from shop_shared.data.dynamo import (
+    Item,
+    Page,
+    client,
+    condition_failure_as,
+    error_code,
+    is_condition_failure,
+    old_item,
+    query_page,
+    table,
+)
 from shop_shared.errors import Conflict, NotFound
-from shop_shared.models.reviews import APPROVED, PENDING
-from shop_shared.moderation import Decision
+from shop_shared.models.reviews import PENDING
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+    from shop_shared.moderation import Decision
 
 BY_PRODUCT = "by_product"
 BY_CUSTOMER = "by_customer"
@@ -53,6 +69,11 @@ def review_id_for(product_id: str, username: str) -> str:
     return str(uuid.uuid5(_REVIEW_ID_NAMESPACE, f"{product_id}/{username}"))
 
 
+def new_revision() -> str:
+    """A fresh id for one author write. Unlike review_id and version, never reused after a delete + re-submit."""
+    return str(uuid.uuid4())
+
+
 def create(item: Item) -> None:
     with condition_failure_as(Conflict("You have already reviewed this good", code="DUPLICATE_REVIEW")):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(review_id)")
@@ -73,14 +94,16 @@ def update_by_author(review_id: str, username: str, changes: Item, now: str) -> 
     """Apply the author's edit and send the review back to moderation; Refused unless it exists and is theirs."""
     names = {f"#{field}": field for field in changes} | {"#status": "status"}
     values = {f":{field}": value for field, value in changes.items()}
-    values |= {":pending": PENDING, ":now": now, ":one": 1, ":author": username}
+    values |= {":pending": PENDING, ":now": now, ":one": 1, ":author": username, ":revision": new_revision()}
     assignments = ", ".join(f"#{field} = :{field}" for field in changes)
     try:
         result = _table().update_item(
             Key={"review_id": review_id},
-            # The old decision judged the old text, so it goes; version tells the moderation job the text changed.
-            UpdateExpression=f"SET {assignments}, #status = :pending, updated_at = :now "
+            # The old decision judged the old text, so it goes; the new revision makes any verdict still in
+            # flight for the old text (or an older incarnation of this review id) miss.
+            UpdateExpression=f"SET {assignments}, #status = :pending, updated_at = :now, revision = :revision "
             f"REMOVE {', '.join(_MODERATION_FIELDS)} ADD version :one",
+            # Never on a rating marker (which has no username), never on someone else's review.
             ConditionExpression="attribute_exists(review_id) AND username = :author",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -135,30 +158,38 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
     return result["Attributes"]
 
 
-def record_auto_decision(review_id: str, version: int, decision: Decision, now: str) -> bool:
-    """The moderation job's verdict on one version of a review; False if that version is no longer pending.
+def record_auto_decision(review_id: str, revision: str | None, version: int, decision: Decision, now: str) -> bool:
+    """The moderation job's verdict on one revision of a review; False if that revision is no longer pending.
 
     The condition is what keeps the job from ever overriding an employee (whose decision leaves the review
-    non-pending), from judging text the author has since replaced (version moved on; the edit's own stream
-    record will be judged), and from writing twice when a stream record is delivered again.
+    non-pending), from judging text the author has since replaced or deleted and re-submitted (every author
+    write stores a fresh revision; the newer write's own stream record will be judged), and from writing twice
+    when a stream record is delivered again. `revision` is None only for an image written before revisions
+    existed; such a verdict may land only on an item that still has no revision and the same version.
     """
+    values: dict[str, Any] = {
+        ":status": decision.status,
+        ":source": "auto",
+        ":by": AUTO_MODERATOR,
+        ":now": now,
+        ":reason": decision.reason,
+        ":rule": decision.rule,
+        ":pending": PENDING,
+    }
+    if revision is None:
+        judged = "attribute_not_exists(revision) AND version = :version"
+        values[":version"] = version
+    else:
+        judged = "revision = :revision"
+        values[":revision"] = revision
     try:
         _table().update_item(
             Key={"review_id": review_id},
             UpdateExpression="SET #status = :status, moderation_source = :source, moderated_by = :by, "
             "moderated_at = :now, moderation_reason = :reason, moderation_rule = :rule",
-            ConditionExpression="#status = :pending AND version = :version",
+            ConditionExpression=f"#status = :pending AND {judged}",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":status": decision.status,
-                ":source": "auto",
-                ":by": AUTO_MODERATOR,
-                ":now": now,
-                ":reason": decision.reason,
-                ":rule": decision.rule,
-                ":pending": PENDING,
-                ":version": version,
-            },
+            ExpressionAttributeValues=values,
         )
     except ClientError as exc:
         if is_condition_failure(exc):
@@ -221,45 +252,118 @@ def list_by_customer(username: str, status: str | None, limit: int, next_token: 
 
 def valid_rating(value: object) -> int | None:
     """A stored rating as an int, or None when the item holds something that is not a 1-5 integer."""
-    if isinstance(value, Decimal) and value == value.to_integral_value() and 1 <= value <= 5:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    if value == int(value) and 1 <= value <= 5:
         return int(value)
     return None
 
 
-def approved_ratings(product_id: str) -> dict[str, int]:
-    """review_id -> rating of every approved review of a good, read from the by_product index (all pages)."""
-    ratings: dict[str, int] = {}
-    kwargs: dict[str, Any] = {
-        "IndexName": BY_PRODUCT,
-        "KeyConditionExpression": "product_id = :product",
-        "FilterExpression": "#status = :approved",
-        "ProjectionExpression": "review_id, rating",
-        "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": {":product": product_id, ":approved": APPROVED},
-    }
+# ---------------------------------------------------------------- rating aggregate (moderation job only)
+
+RATING_MARKER_PREFIX = "rating#"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one review adds to its good's running aggregate: rating_sum += rating, rating_count += 1."""
+
+    product_id: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class RatingMarker:
+    """The contribution currently counted for one review, and the stream record that set it (None: no marker)."""
+
+    counted: Contribution | None
+    sequence_number: str | None
+
+
+def is_rating_marker(review_id: str) -> bool:
+    return review_id.startswith(RATING_MARKER_PREFIX)
+
+
+def _marker_key(review_id: str) -> Item:
+    return {"review_id": RATING_MARKER_PREFIX + review_id}
+
+
+def read_rating_marker(review_id: str) -> RatingMarker:
+    item = _table().get_item(Key=_marker_key(review_id), ConsistentRead=True).get("Item")
+    if item is None:
+        return RatingMarker(counted=None, sequence_number=None)
+    rating = valid_rating(item.get("counted_rating"))
+    product_id = item.get("counted_product")
+    counted = Contribution(str(product_id), rating) if rating is not None and product_id else None
+    return RatingMarker(counted=counted, sequence_number=str(item["sequence_number"]))
+
+
+def _deltas(before: Contribution | None, after: Contribution | None) -> dict[str, tuple[int, int]]:
+    """product_id -> (rating_sum delta, rating_count delta), goods whose aggregate does not move left out."""
+    deltas: dict[str, tuple[int, int]] = {}
+    for contribution, sign in ((before, -1), (after, 1)):
+        if contribution is not None:
+            total, count = deltas.get(contribution.product_id, (0, 0))
+            deltas[contribution.product_id] = (total + sign * contribution.rating, count + sign)
+    return {product_id: delta for product_id, delta in deltas.items() if delta != (0, 0)}
+
+
+def move_rating_contribution(
+    review_id: str, seen: RatingMarker, after: Contribution | None, sequence_number: str, now: str
+) -> bool:
+    """Replace the review's counted contribution by `after`, as of stream record `sequence_number`.
+
+    One TransactWriteItems: the marker, conditioned on being exactly as `seen` (so two deliveries can never
+    both apply), and an atomic ADD on each good whose aggregate moves, conditioned on the good existing (a
+    deleted good is never re-created; the marker still advances without it). False when the marker changed
+    since it was read: the caller reads it again.
+    """
+    marker: Item = {**_marker_key(review_id), "sequence_number": sequence_number, "updated_at": now}
+    if after is not None:
+        marker |= {"counted_product": after.product_id, "counted_rating": after.rating}
+    marker_put: dict[str, Any] = {"TableName": settings().reviews_table, "Item": marker}
+    if seen.sequence_number is None:
+        marker_put["ConditionExpression"] = "attribute_not_exists(review_id)"
+    else:
+        marker_put["ConditionExpression"] = "sequence_number = :seen"
+        marker_put["ExpressionAttributeValues"] = {":seen": seen.sequence_number}
+    goods = _deltas(seen.counted, after)
     while True:
-        result = _table().query(**kwargs)
-        for item in result.get("Items", []):
-            rating = valid_rating(item.get("rating"))
-            # One corrupt item must not stop every other review of the good from being counted.
-            if rating is not None:
-                ratings[str(item["review_id"])] = rating
-        if "LastEvaluatedKey" not in result:
-            return ratings
-        kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        updates = [
+            {
+                "Update": {
+                    "TableName": settings().inventory_table,
+                    "Key": {"id": product_id},
+                    "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
+                    "ConditionExpression": "attribute_exists(id)",
+                    "ExpressionAttributeValues": {":sum": total, ":count": count, ":now": now},
+                }
+            }
+            for product_id, (total, count) in goods.items()
+        ]
+        try:
+            client().transact_write_items(TransactItems=cast(Any, [{"Put": marker_put}, *updates]))
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            failed = _failed_conditions(exc, 1 + len(updates))
+            if not failed:
+                raise
+            if 0 in failed:
+                return False
+            # Those goods are gone: their reviews outlive them, their items must not come back.
+            gone = {product_id for index, product_id in enumerate(goods, start=1) if index in failed}
+            goods = {product_id: delta for product_id, delta in goods.items() if product_id not in gone}
+            continue
+        return True
 
 
-def write_rating(product_id: str, rating_avg: Decimal, rating_count: int, now: str) -> bool:
-    """Store a good's aggregate; False when the good no longer exists (its reviews outlive it, the item must not)."""
-    try:
-        table(settings().inventory_table).update_item(
-            Key={"id": product_id},
-            UpdateExpression="SET rating_avg = :avg, rating_count = :count, rating_updated_at = :now",
-            ConditionExpression="attribute_exists(id)",
-            ExpressionAttributeValues={":avg": rating_avg, ":count": rating_count, ":now": now},
-        )
-    except ClientError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
+def _failed_conditions(exc: ClientError, expected: int) -> set[int] | None:
+    """Indexes of the transaction's items whose condition failed; None if it was cancelled for another reason."""
+    reasons = cast(list[dict[str, Any]], exc.response.get("CancellationReasons", []))
+    if len(reasons) != expected:
+        return None
+    codes = [reason.get("Code", "None") for reason in reasons]
+    if any(code not in ("None", "ConditionalCheckFailed", None) for code in codes):
+        return None
+    return {index for index, code in enumerate(codes) if code == "ConditionalCheckFailed"}

@@ -66,6 +66,8 @@ class StoredReview(BaseModel):
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: str
     status: ReviewStatus
+    # The author write this image is of; None only for items written before revisions existed.
+    revision: Annotated[str, Field(min_length=1)] | None = None
     version: Annotated[int, Field(ge=1)]
 
 
