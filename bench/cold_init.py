@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from shopctl import localstack
-from shopctl.template import handler_module, resources
+from shopctl.template import handler_module, resources, template
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TRACING = os.environ.get("BENCH_TRACING", "Disabled")
@@ -81,7 +81,14 @@ print("\\nBENCH-RESULT " + json.dumps({
 
 
 def _child_env(endpoint: str, service: str) -> dict[str, str]:
+    # The template's literal environment (e.g. PYDANTIC_DISABLE_PLUGINS), then the bench's stand-ins for the rest.
+    deployed = {
+        name: value
+        for name, value in template()["Globals"]["Function"]["Environment"]["Variables"].items()
+        if isinstance(value, str)
+    }
     return {
+        **deployed,
         "PATH": os.environ.get("PATH", ""),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
