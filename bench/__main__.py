@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import auth_overhead, cold_init, dynamodb_calls, purchase_throughput
+from bench import auth_overhead, capacity, cold_init, dynamodb_calls, local_latency, purchase_throughput
 
 
 def main() -> None:
-    for bench in (dynamodb_calls, auth_overhead, cold_init, purchase_throughput):
+    for bench in (dynamodb_calls, capacity, auth_overhead, cold_init, local_latency, purchase_throughput):
         print(f"\n== {bench.__name__} ==", flush=True)
         bench.main()
         sys.stdout.flush()

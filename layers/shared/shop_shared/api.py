@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
@@ -194,6 +195,20 @@ def _treat_body_as_json(event: dict[str, Any]) -> None:
         event["multiValueHeaders"] = {**multi, "Content-Type": ["application/json"]}
 
 
+def _log_access(event: dict[str, Any], response: dict[str, Any], started: float) -> None:
+    # One line per request, as operators expect: the route template (never the path, which carries usernames and
+    # ids), never a body or a header. The logger adds the correlation id.
+    logger.info(
+        "request",
+        extra={
+            "http_method": event.get("httpMethod"),
+            "route": event.get("resource"),
+            "status": response.get("statusCode"),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+
+
 def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
     """Wrap a resolver with correlation-id logging, tracing and metrics flushing."""
 
@@ -201,11 +216,13 @@ def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        started = time.perf_counter()
         _treat_body_as_json(event)
         response = app.resolve(event, context)
         # A 204 has no body; "" rather than null keeps strict proxies (and MiniStack) from choking on it.
         if response.get("body") is None:
             response["body"] = ""
+        _log_access(event, response, started)
         return response
 
     return cast(LambdaHandler, handler)
