@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -18,8 +17,8 @@ def add_good(request: NewGood) -> Good:
     item = {
         **request.model_dump(),
         "id": str(uuid.uuid4()),
-        # Ratings start at zero; only the reviews moderation job moves them.
-        "rating_avg": Decimal(0),
+        # The rating aggregate starts empty; only the reviews moderation job moves it (atomic ADDs).
+        "rating_sum": 0,
         "rating_count": 0,
         "created_at": now,
         "updated_at": now,

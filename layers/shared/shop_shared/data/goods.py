@@ -1,9 +1,10 @@
 """The inventory table: one item per good, keyed by `id` (a UUID string).
 
-Attributes: id, name, category, price (N), description, count (N), the rating aggregate the moderation job
-maintains, created_at, updated_at, and `in_stock` ("Y"), present exactly while count > 0: the key of the sparse
-`in_stock` index the shop window reads, so browsing never reads a sold-out good. Every write that changes
-`count` goes through this module, which keeps `in_stock` in step with it in the same write.
+Attributes: id, name, category, price (N), description, count (N), created_at, updated_at; rating_sum and
+rating_count (N), the running aggregate of approved reviews the moderation job keeps (rating_avg is derived
+when read); and `in_stock` ("Y"), present exactly while count > 0: the key of the sparse `in_stock` index the
+shop window reads, so browsing never reads a sold-out good. Every write that changes `count` goes through this
+module, which keeps `in_stock` in step with it in the same write.
 """
 
 from __future__ import annotations
