@@ -52,7 +52,7 @@ def goods() -> list[tuple[object, ...]]:
     return [
         (1, "Espresso beans", "food", Decimal("12.50"), "1 kg, dark roast", 10),
         (2, "Green tea", "food", Decimal("3.333"), None, -4),
-        (3, "Gadget", "toys", Decimal(20), "A thing", 5),
+        (3, "Gadget", "toys", Decimal(20), "A gadget. " * 210, 2_000_000_000),
         (4, None, "food", Decimal(1), "nameless", 1),
         (5, "Freebie", "accessories", Decimal(0), "", 3),
         (6, "Scarf", "clothes", Decimal(15), "Wool", None),
