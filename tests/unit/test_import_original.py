@@ -293,7 +293,12 @@ class _RegistersDuringImport(_Flaky):
 
     def transact_write_items(self, TransactItems: list[Any]) -> Any:  # boto3's parameter name
         if TransactItems[0]["Put"]["TableName"] == "CustomersTable":
-            live = {"username": "alice", "full_name": "Live Alice", "wallet_balance": Decimal(1), "role": "customer"}
+            live: dict[str, Any] = {
+                "username": "alice",
+                "full_name": "Live Alice",
+                "wallet_balance": Decimal(1),
+                "role": "customer",
+            }
             boto3.resource("dynamodb").Table("CustomersTable").put_item(Item=live)
         return self.inner.transact_write_items(TransactItems=TransactItems)
 
@@ -331,6 +336,7 @@ def test_the_command_prints_the_summary_and_writes_the_json_report(
     assert saved["good_ids"]["1"] == ESPRESSO
     # No password or hash from the source ever reaches the report or the terminal.
     for row in source.read(original_dsn).customers:
+        assert row.password
         assert row.password not in out
         assert row.password not in report_path.read_text()
 
