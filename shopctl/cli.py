@@ -79,6 +79,13 @@ def _create_employee(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_original(args: argparse.Namespace) -> int:
+    # Imported here so the other commands do not need the PostgreSQL driver.
+    from shopctl.original import command  # noqa: PLC0415
+
+    return command.import_original(args)
+
+
 def _openapi(args: argparse.Namespace) -> int:
     rendered = openapi.render()
     if args.check:
@@ -115,6 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     employee.add_argument("--gender", default="unspecified")
     employee.add_argument("--marital-status", default="unspecified")
     employee.set_defaults(func=_create_employee)
+
+    original = commands.add_parser(
+        "import-original", help="import the original Flask + PostgreSQL shop's data (idempotent, resumable)"
+    )
+    original.add_argument("--dsn", required=True, help="postgresql://user:pass@host:port/db of the original shop")
+    original.add_argument("--stack-name", default=os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK))
+    original.add_argument("--employees", default="", help="comma-separated usernames to import as employees (emp)")
+    original.add_argument("--dry-run", action="store_true", help="write nothing; print the same report")
+    original.add_argument(
+        "--report", type=Path, default=Path("import-original-report.json"), help="where to write the JSON report"
+    )
+    original.set_defaults(func=_import_original)
 
     spec = commands.add_parser("openapi", help="write docs/openapi.json from the deployed handlers' code")
     spec.add_argument("--check", action="store_true", help="exit 1 if the committed spec differs from the code")

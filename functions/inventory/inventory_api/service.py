@@ -17,9 +17,6 @@ def add_good(request: NewGood) -> Good:
     item = {
         **request.model_dump(),
         "id": str(uuid.uuid4()),
-        # The rating aggregate starts empty; only the reviews moderation job moves it (atomic ADDs).
-        "rating_sum": 0,
-        "rating_count": 0,
         "created_at": now,
         "updated_at": now,
     }

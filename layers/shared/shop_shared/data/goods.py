@@ -53,8 +53,10 @@ def get(good_id: str) -> Item:
 
 
 def stored_good(item: Item) -> Item:
-    """A new good's item as stored: listed in the in-stock index when it has stock (also for bulk imports)."""
-    return {**item, "in_stock": IN_STOCK} if item["count"] > 0 else dict(item)
+    """A new good's item as stored (also for bulk imports): an empty rating aggregate, which only the reviews
+    moderation job moves, and listed in the in-stock index when it has stock."""
+    stored = {"rating_sum": 0, "rating_count": 0, **item}
+    return {**stored, "in_stock": IN_STOCK} if item["count"] > 0 else stored
 
 
 def create(item: Item) -> None:
