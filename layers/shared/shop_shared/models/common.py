@@ -22,11 +22,16 @@ def as_json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_MONEY_DIGITS, _MONEY_DECIMALS = 12, 2
+# The largest amount Money can express (9,999,999,999.99): writes that could store more must refuse in their
+# condition, because a value the response model cannot express would commit and then fail the response.
+MONEY_MAX = Decimal(10) ** (_MONEY_DIGITS - _MONEY_DECIMALS) - Decimal(10) ** -_MONEY_DECIMALS
+
 # Money: exact Decimal inside, a JSON number with at most two decimals outside.
 Money = Annotated[
     Decimal,
     BeforeValidator(_number_only),
-    Field(max_digits=12, decimal_places=2),
+    Field(max_digits=_MONEY_DIGITS, decimal_places=_MONEY_DECIMALS),
     PlainSerializer(as_json_number, return_type=float, when_used="json"),
 ]
 PositiveMoney = Annotated[Money, Field(gt=0)]
