@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import bcrypt
 import boto3
 import pytest
 
-from shop_shared import auth
 from shop_shared.data import customers
 from shopctl import cli
 from tests.unit.conftest import SEED_CUSTOMER, SEED_PASSWORD, Invoke
@@ -22,6 +22,7 @@ LIST = ("customers_api.list_customers", "GET", "/customers")
 CHARGE = ("customers_api.charge_wallet", "PUT", "/customers/{username}/charge")
 DEDUCT = ("customers_api.deduct_wallet", "PUT", "/customers/{username}/deduct")
 ADA = {"username": SEED_CUSTOMER}
+NEW_OWNER_PASSWORD = "n3w-owner-pw"
 
 
 def stored(username: str = SEED_CUSTOMER) -> dict[str, Any] | None:
@@ -31,11 +32,11 @@ def stored(username: str = SEED_CUSTOMER) -> dict[str, Any] | None:
     return item
 
 
-def registration(username: str = SEED_CUSTOMER, password: str = "n3w-owner-pw") -> dict[str, Any]:
+def registration(username: str = SEED_CUSTOMER) -> dict[str, Any]:
     return {
         "full_name": "New Owner",
         "username": username,
-        "password": password,
+        "password": NEW_OWNER_PASSWORD,
         "age": 30,
         "address": "2 Other Street",
         "gender": "n/a",
@@ -81,8 +82,13 @@ def test_login_to_a_tombstone_is_401_after_one_password_check(
     call: Invoke, tombstone: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks: list[bytes] = []
-    real_checkpw = auth.bcrypt.checkpw
-    monkeypatch.setattr(auth.bcrypt, "checkpw", lambda pw, hashed: checks.append(pw) or real_checkpw(pw, hashed))
+    real_checkpw = bcrypt.checkpw
+
+    def counting_checkpw(password: bytes, hashed: bytes) -> bool:
+        checks.append(password)
+        return bool(real_checkpw(password, hashed))
+
+    monkeypatch.setattr(bcrypt, "checkpw", counting_checkpw)  # the module shop_shared.auth calls
 
     result = call(*LOGIN, body={"username": SEED_CUSTOMER, "password": SEED_PASSWORD})
 
@@ -112,7 +118,7 @@ def test_a_deleted_name_cannot_be_registered_again(call: Invoke, tombstone: dict
     assert result.status == 409
     assert result.body["code"] == "USERNAME_TAKEN"
     assert stored() == tombstone
-    assert call(*LOGIN, body={"username": SEED_CUSTOMER, "password": "n3w-owner-pw"}).status == 401
+    assert call(*LOGIN, body={"username": SEED_CUSTOMER, "password": NEW_OWNER_PASSWORD}).status == 401
 
 
 def test_shopctl_cannot_create_an_employee_under_a_deleted_name(

@@ -39,7 +39,9 @@ TOMBSTONE_ATTRIBUTE = "deleted_at"
 # Condition fragment: the item exists and is a live account, not a tombstone (ANDed into every account write).
 LIVE_ACCOUNT = f"attribute_exists(username) AND attribute_not_exists({TOMBSTONE_ATTRIBUTE})"
 
-_PUBLIC = f"username, full_name, age, address, gender, marital_status, wallet_balance, #role, created_at, {TOMBSTONE_ATTRIBUTE}"
+_PUBLIC = "username, full_name, age, address, gender, marital_status, wallet_balance, #role, created_at, " + (
+    TOMBSTONE_ATTRIBUTE
+)
 _NAMES = {"#role": "role"}
 
 # Login throttling state on the account item: attempts reserved in the current window, and when it started.
@@ -103,17 +105,13 @@ def list_page(limit: int, next_token: str | None) -> Page:
 
 
 def update(username: str, changes: Item) -> Item:
-    return set_fields(
-        settings().customers_table, {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT
-    )
+    return set_fields(settings().customers_table, {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
 
 
 def delete(username: str) -> None:
     """Replace the account with its tombstone in one conditional write: profile, hash and wallet are gone at once."""
     with condition_failure_as(_not_found()):
-        _table().put_item(
-            Item={"username": username, TOMBSTONE_ATTRIBUTE: utc_now()}, ConditionExpression=LIVE_ACCOUNT
-        )
+        _table().put_item(Item={"username": username, TOMBSTONE_ATTRIBUTE: utc_now()}, ConditionExpression=LIVE_ACCOUNT)
 
 
 def add_to_wallet(username: str, amount: Decimal) -> Decimal:
@@ -158,7 +156,9 @@ def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_
     names = {"#attempts": _ATTEMPTS, "#start": _WINDOW_START}
     within_budget = {
         # No window yet (first attempt, or the last login succeeded), or a current one with budget left.
-        "UpdateExpression": "SET #attempts = if_not_exists(#attempts, :zero) + :one, #start = if_not_exists(#start, :now)",
+        "UpdateExpression": (
+            "SET #attempts = if_not_exists(#attempts, :zero) + :one, #start = if_not_exists(#start, :now)"
+        ),
         "ConditionExpression": (
             f"{LIVE_ACCOUNT} AND (attribute_not_exists(#start) OR (#start > :expired_before AND #attempts < :max))"
         ),
@@ -207,7 +207,7 @@ def _conditional_update(username: str, names: dict[str, str], write: dict[str, A
 
 
 def clear_login_attempts(username: str) -> None:
-    """After a successful login: the next attempt opens a fresh window. NotFound if the account was deleted meanwhile."""
+    """After a successful login the next attempt opens a fresh window. NotFound: the account was deleted meanwhile."""
     with condition_failure_as(_not_found()):
         _table().update_item(
             Key={"username": username},

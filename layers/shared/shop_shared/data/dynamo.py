@@ -70,9 +70,7 @@ def condition_failure_as(error: ShopError, *, if_item_exists: ShopError | None =
         raise error from exc
 
 
-def set_fields(
-    table_name: str, key: Item, changes: Item, missing: ShopError, *, condition: str | None = None
-) -> Item:
+def set_fields(table_name: str, key: Item, changes: Item, missing: ShopError, *, condition: str | None = None) -> Item:
     """SET attributes on an existing item (never creating one) and return the item as it now is.
 
     `condition` (plain attribute names) further restricts which existing items count; failing it is `missing` too.
