@@ -16,6 +16,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from customers_api import service as customers_service
 from sales_api import service
 from shop_shared import auth
+from shop_shared.data import customers as customers_data
 from shop_shared.data import dynamo
 from shop_shared.data import sales as sales_data
 from shop_shared.errors import Conflict, ShopError
@@ -277,10 +278,16 @@ def test_missing_good_is_404_and_changes_nothing(call: Invoke, seed: dict[str, s
 
 
 def test_deleted_customer_with_a_valid_token_is_404(call: Invoke, seed: dict[str, str]) -> None:
-    table("CustomersTable").delete_item(Key={"username": SEED_CUSTOMER})
-    result = buy(call, seed["CUSTOMER_TOKEN"])
-    assert result.status == 404
-    assert (stock(), wallet(), sales()) == (10, None, [])
+    # The account is deleted the way the API does it: a tombstone keeps the name, so the token is still
+    # valid and its username still has an item, but there is no wallet to charge.
+    token = seed["CUSTOMER_TOKEN"]
+    deleted = call("customers_api.delete_customer", "DELETE", "/customers/{username}", {"username": SEED_CUSTOMER},
+                   token=token)  # fmt: skip
+    assert deleted.status == 204
+    result = buy(call, token)
+    assert (result.status, result.body["code"]) == (404, "NOT_FOUND")
+    assert (stock(), sales()) == (10, [])
+    assert set(table("CustomersTable").get_item(Key={"username": SEED_CUSTOMER})["Item"]) == {"username", "deleted_at"}
 
 
 # ---------------------------------------------------------------- idempotency
@@ -528,7 +535,7 @@ def test_a_cancelled_transaction_leaves_no_half_written_state(
 def test_deleted_customer_after_the_read_is_404_and_takes_no_stock(
     call: Invoke, seed: dict[str, str], after_read: Callable[[Mutation], None]
 ) -> None:
-    after_read(lambda: table("CustomersTable").delete_item(Key={"username": SEED_CUSTOMER}))
+    after_read(lambda: customers_data.delete(SEED_CUSTOMER))
     result = buy(call, seed["CUSTOMER_TOKEN"], 1)
     assert result.status == 404
     assert (stock(), sales()) == (10, [])

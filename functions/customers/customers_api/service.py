@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from typing import NoReturn
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -11,7 +12,6 @@ from shop_shared import auth
 from shop_shared.accounts import new_account_item
 from shop_shared.config import settings
 from shop_shared.data import customers as customers_table
-from shop_shared.data.dynamo import Item
 from shop_shared.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.customers import (
@@ -33,46 +33,46 @@ def register(request: RegisterRequest) -> Customer:
     return Customer.model_validate(item)
 
 
+def now() -> int:
+    """The clock login throttling reads (a seam for tests that move time)."""
+    return int(time.time())
+
+
 def login(request: LoginRequest) -> LoginResponse:
-    now = int(time.time())
+    """Reserve an attempt (one conditional write that also reads the account), then run bcrypt at most once."""
+    config = settings()
     try:
-        account: Item | None = customers_table.get(request.username)
+        account = customers_table.reserve_login_attempt(
+            request.username,
+            now(),
+            max_attempts=config.login_max_failures,
+            window_seconds=config.login_lockout_seconds,
+        )
     except NotFound:
-        account = None
-    if account is not None:
-        _refuse_if_locked_out(account, now)
-    if account is None:
-        auth.burn_password_check(request.password)
-    if account is None or not auth.check_password(request.password, str(account["password_hash"])):
-        metrics.add_metric(name="LoginFailed", unit=MetricUnit.Count, value=1)
-        if account is not None:
-            customers_table.record_failed_login(
-                request.username, now, start_new_window=not _within_lockout_window(account, now)
-            )
-        raise Unauthorized("Invalid username or password", code="INVALID_CREDENTIALS")
-    if account.get("failed_logins"):
-        customers_table.clear_failed_logins(request.username)
+        auth.burn_password_check(request.password)  # an unknown name costs the same time as a wrong password
+        _fail_login()
+    except TooManyRequests:
+        # Refused before bcrypt, whatever the password: a locked account must not reveal a right guess.
+        metrics.add_metric(name="LoginLockedOut", unit=MetricUnit.Count, value=1)
+        raise
+    if not auth.check_password(request.password, str(account["password_hash"])):
+        _fail_login()
+    try:
+        customers_table.clear_login_attempts(request.username)
+    except NotFound:  # deleted between the reservation and now
+        _fail_login()
     role = auth.EMPLOYEE if account["role"] == auth.EMPLOYEE else auth.CUSTOMER
     return LoginResponse(
         access_token=auth.issue_token(request.username, role),
-        expires_in=settings().token_ttl_seconds,
+        expires_in=config.token_ttl_seconds,
         username=request.username,
         role=role,
     )
 
 
-def _within_lockout_window(account: Item, now: int) -> bool:
-    return now - int(account.get("last_failed_login", 0)) < settings().login_lockout_seconds
-
-
-def _refuse_if_locked_out(account: Item, now: int) -> None:
-    """After too many failures in the window, refuse before bcrypt runs, so guessing costs the attacker time."""
-    if int(account.get("failed_logins", 0)) >= settings().login_max_failures and _within_lockout_window(account, now):
-        retry_after = settings().login_lockout_seconds - (now - int(account["last_failed_login"]))
-        metrics.add_metric(name="LoginLockedOut", unit=MetricUnit.Count, value=1)
-        raise TooManyRequests(
-            "Too many failed logins; try again later", code="TOO_MANY_LOGIN_ATTEMPTS", retry_after=retry_after
-        )
+def _fail_login() -> NoReturn:
+    metrics.add_metric(name="LoginFailed", unit=MetricUnit.Count, value=1)
+    raise Unauthorized("Invalid username or password", code="INVALID_CREDENTIALS")
 
 
 def list_customers(limit: int, next_token: str | None) -> PageOf[Customer]:

@@ -1,9 +1,17 @@
-"""The customers table: one item per account, keyed by username."""
+"""The customers table: one item per account, keyed by username.
+
+A deleted account is not removed: its item is replaced by a *tombstone* (`username` + `deleted_at`, nothing else),
+so the name can never be registered again and nothing keyed by username (tokens, sales, reviews, idempotency keys)
+can act on or show through a later account. Every read and write here treats a tombstone as "no such account";
+the rule lives in LIVE_ACCOUNT / is_live_account and nowhere else.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -13,88 +21,121 @@ from shop_shared.data.dynamo import (
     Page,
     condition_failure_as,
     is_condition_failure,
+    old_item,
     query_page,
     set_fields,
     table,
 )
+from shop_shared.errors import Conflict, NotFound, ServiceUnavailable, ShopError, TooManyRequests
+from shop_shared.models.common import MONEY_MAX, utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-from shop_shared.errors import Conflict, NotFound
-
 KEY = frozenset({"username"})
-_PUBLIC = "username, full_name, age, address, gender, marital_status, wallet_balance, #role, created_at"
+
+# The attribute only a tombstone has. Project it whenever a read must tell a live account from a deleted one.
+TOMBSTONE_ATTRIBUTE = "deleted_at"
+# Condition fragment: the item exists and is a live account, not a tombstone (ANDed into every account write).
+LIVE_ACCOUNT = f"attribute_exists(username) AND attribute_not_exists({TOMBSTONE_ATTRIBUTE})"
+
+_PUBLIC = "username, full_name, age, address, gender, marital_status, wallet_balance, #role, created_at, " + (
+    TOMBSTONE_ATTRIBUTE
+)
+_NAMES = {"#role": "role"}
+
+# Login throttling state on the account item: attempts reserved in the current window, and when it started.
+_ATTEMPTS = "login_attempts"
+_WINDOW_START = "login_window_start"
+
+
+def is_live_account(item: Item | None) -> bool:
+    """Whether a raw customers-table item (None for no item) is an account rather than nothing or a tombstone."""
+    return item is not None and TOMBSTONE_ATTRIBUTE not in item
+
+
+def _not_found() -> NotFound:
+    return NotFound("Customer not found")
 
 
 def _table() -> Table:
     return table(settings().customers_table)
 
 
+@contextmanager
+def _live_account_condition(if_live: ShopError) -> Iterator[None]:
+    """A failed `LIVE_ACCOUNT AND <guard>` condition (with ALL_OLD on failure): 404 unless the account is live,
+    then `if_live` (the guard failed)."""
+    try:
+        yield
+    except ClientError as exc:
+        if not is_condition_failure(exc):
+            raise
+        raise (if_live if is_live_account(old_item(exc)) else _not_found()) from exc
+
+
 def create(item: Item) -> None:
+    # A tombstone is an existing item, so a deleted username is refused here too: names are never reused.
     with condition_failure_as(Conflict("Username is already taken", code="USERNAME_TAKEN")):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
-
-
-def get(username: str) -> Item:
-    """The full item, password hash included: for the login check only, never for a response."""
-    item = _table().get_item(Key={"username": username}).get("Item")
-    if item is None:
-        raise NotFound("Customer not found")
-    return item
 
 
 def get_public(username: str) -> Item:
     item = (
         _table()
-        .get_item(Key={"username": username}, ProjectionExpression=_PUBLIC, ExpressionAttributeNames={"#role": "role"})
+        .get_item(Key={"username": username}, ProjectionExpression=_PUBLIC, ExpressionAttributeNames=_NAMES)
         .get("Item")
     )
-    if item is None:
-        raise NotFound("Customer not found")
-    return item
+    if not is_live_account(item):
+        raise _not_found()
+    return cast(Item, item)
 
 
 def list_page(limit: int, next_token: str | None) -> Page:
+    # The filter runs after Limit, so a page can be short (even empty) with a next_token: keep following it.
     return query_page(
         settings().customers_table,
         KEY,
         limit,
         next_token,
         ProjectionExpression=_PUBLIC,
-        ExpressionAttributeNames={"#role": "role"},
+        FilterExpression=f"attribute_not_exists({TOMBSTONE_ATTRIBUTE})",
+        ExpressionAttributeNames=_NAMES,
     )
 
 
 def update(username: str, changes: Item) -> Item:
-    return set_fields(settings().customers_table, {"username": username}, changes, NotFound("Customer not found"))
+    return set_fields(settings().customers_table, {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
 
 
 def delete(username: str) -> None:
-    with condition_failure_as(NotFound("Customer not found")):
-        _table().delete_item(Key={"username": username}, ConditionExpression="attribute_exists(username)")
+    """Replace the account with its tombstone in one conditional write: profile, hash and wallet are gone at once."""
+    with condition_failure_as(_not_found()):
+        _table().put_item(Item={"username": username, TOMBSTONE_ATTRIBUTE: utc_now()}, ConditionExpression=LIVE_ACCOUNT)
 
 
 def add_to_wallet(username: str, amount: Decimal) -> Decimal:
-    with condition_failure_as(NotFound("Customer not found")):
+    """Atomic credit, refused (409, nothing written) when the new balance would exceed what Money can express."""
+    too_much = Conflict("The wallet balance would exceed the maximum", code="WALLET_LIMIT_EXCEEDED")
+    with _live_account_condition(if_live=too_much):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="ADD wallet_balance :amount",
-            ConditionExpression="attribute_exists(username)",
-            ExpressionAttributeValues={":amount": amount},
+            ConditionExpression=f"{LIVE_ACCOUNT} AND wallet_balance <= :ceiling",
+            ExpressionAttributeValues={":amount": amount, ":ceiling": MONEY_MAX - amount},
             ReturnValues="UPDATED_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
 def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
-    insufficient = Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
-    with condition_failure_as(NotFound("Customer not found"), if_item_exists=insufficient):
+    with _live_account_condition(if_live=Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="SET wallet_balance = wallet_balance - :amount",
-            ConditionExpression="attribute_exists(username) AND wallet_balance >= :amount",
+            ConditionExpression=f"{LIVE_ACCOUNT} AND wallet_balance >= :amount",
             ExpressionAttributeValues={":amount": amount},
             ReturnValues="UPDATED_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -102,28 +143,75 @@ def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
-def record_failed_login(username: str, at: int, *, start_new_window: bool) -> None:
-    """Count a failed login; ADD keeps concurrent failures from overwriting each other within a window."""
-    update = (
-        "SET failed_logins = :one, last_failed_login = :at"
-        if start_new_window
-        else ("ADD failed_logins :one SET last_failed_login = :at")
-    )
+def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_seconds: int) -> Item:
+    """Reserve one password check for `username` BEFORE it runs, and return the account (password hash included).
+
+    One conditional UpdateItem counts the attempt and brings the item back, so concurrent requests can never run
+    more than `max_attempts` checks per window: the condition, not a prior read, refuses the one over budget.
+    A window starts at its first attempt and lasts `window_seconds`; an expired one is restarted by a second
+    conditional write (only then). NotFound: no live account. TooManyRequests: the window's budget is used.
+    """
+    expired_before = now - window_seconds
+    values: dict[str, Any] = {":one": 1, ":now": now, ":expired_before": expired_before}
+    names = {"#attempts": _ATTEMPTS, "#start": _WINDOW_START}
+    within_budget = {
+        # No window yet (first attempt, or the last login succeeded), or a current one with budget left.
+        "UpdateExpression": (
+            "SET #attempts = if_not_exists(#attempts, :zero) + :one, #start = if_not_exists(#start, :now)"
+        ),
+        "ConditionExpression": (
+            f"{LIVE_ACCOUNT} AND (attribute_not_exists(#start) OR (#start > :expired_before AND #attempts < :max))"
+        ),
+        "ExpressionAttributeValues": {**values, ":zero": 0, ":max": max_attempts},
+    }
+    restart_window = {
+        "UpdateExpression": "SET #attempts = :one, #start = :now",
+        "ConditionExpression": f"{LIVE_ACCOUNT} AND #start <= :expired_before",
+        "ExpressionAttributeValues": values,
+    }
+    for _ in range(3):  # normally one pass, and one call in it
+        account, seen = _conditional_update(username, names, within_budget)
+        if account is not None:
+            return account
+        if not is_live_account(seen):
+            raise _not_found()
+        started = int(cast(Item, seen)[_WINDOW_START])
+        if started > expired_before:  # the current window's budget is used
+            raise TooManyRequests(
+                "Too many login attempts; try again later", retry_after=max(1, started + window_seconds - now)
+            )
+        account, seen = _conditional_update(username, names, restart_window)
+        if account is not None:
+            return account
+        if not is_live_account(seen):
+            raise _not_found()
+        # Another request restarted the window (or a login cleared it) meanwhile: count in that one.
+    raise ServiceUnavailable("Login attempts are contending; try again")
+
+
+def _conditional_update(username: str, names: dict[str, str], write: dict[str, Any]) -> tuple[Item | None, Item | None]:
+    """(the item after the write, None), or (None, the item as the failed condition saw it)."""
     try:
-        _table().update_item(
+        result = _table().update_item(
             Key={"username": username},
-            UpdateExpression=update,
-            ConditionExpression="attribute_exists(username)",
-            ExpressionAttributeValues={":one": 1, ":at": at},
+            ExpressionAttributeNames=names,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **write,
         )
     except ClientError as exc:
-        if not is_condition_failure(exc):  # the account was deleted meanwhile: nothing to count
+        if not is_condition_failure(exc):
             raise
+        return None, old_item(exc)
+    return result["Attributes"], None
 
 
-def clear_failed_logins(username: str) -> None:
-    _table().update_item(
-        Key={"username": username},
-        UpdateExpression="REMOVE failed_logins, last_failed_login",
-        ConditionExpression="attribute_exists(username)",
-    )
+def clear_login_attempts(username: str) -> None:
+    """After a successful login the next attempt opens a fresh window. NotFound: the account was deleted meanwhile."""
+    with condition_failure_as(_not_found()):
+        _table().update_item(
+            Key={"username": username},
+            UpdateExpression="REMOVE #attempts, #start",
+            ConditionExpression=LIVE_ACCOUNT,
+            ExpressionAttributeNames={"#attempts": _ATTEMPTS, "#start": _WINDOW_START},
+        )

@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
-from shop_shared.data import goods
+from shop_shared.data import customers, goods
 from shop_shared.data.dynamo import Item, Page, client, deserialize, error_code, query_page
 from shop_shared.errors import Conflict, ServiceUnavailable
 
@@ -56,7 +56,7 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
         names.customers_table: {
             "Keys": [{"username": username}],
             "ConsistentRead": True,
-            "ProjectionExpression": "username, wallet_balance",
+            "ProjectionExpression": f"username, wallet_balance, {customers.TOMBSTONE_ATTRIBUTE}",
         },
     }
     if sale_id is not None:
@@ -73,10 +73,10 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
 
 
 def wallet_of(account: Item | None) -> Decimal | None:
-    """The balance of a live account's item image; None when there is no account to charge."""
-    if account is None or "wallet_balance" not in account:
+    """The balance of a live account's item image; None when there is no account to charge (none, or a tombstone)."""
+    if account is None or not customers.is_live_account(account):
         return None
-    return Decimal(account["wallet_balance"])
+    return Decimal(account.get("wallet_balance", 0))
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
                 "Key": {"username": sale["username"]},
                 "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
                 "ConditionExpression": (
-                    "attribute_exists(username) AND wallet_balance = :seen AND wallet_balance >= :total"
+                    f"{customers.LIVE_ACCOUNT} AND wallet_balance = :seen AND wallet_balance >= :total"
                 ),
                 "ExpressionAttributeValues": {":total": sale["total_price"], ":seen": seen_balance},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",

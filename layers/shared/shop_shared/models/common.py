@@ -22,16 +22,19 @@ def as_json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_MONEY_DIGITS, _MONEY_DECIMALS = 12, 2
+# The largest amount Money can express (9,999,999,999.99): writes that could store more must refuse in their
+# condition, because a value the response model cannot express would commit and then fail the response.
+MONEY_MAX = Decimal(10) ** (_MONEY_DIGITS - _MONEY_DECIMALS) - Decimal(10) ** -_MONEY_DECIMALS
+
 # Money: exact Decimal inside, a JSON number with at most two decimals outside.
 Money = Annotated[
     Decimal,
     BeforeValidator(_number_only),
-    Field(max_digits=12, decimal_places=2),
+    Field(max_digits=_MONEY_DIGITS, decimal_places=_MONEY_DECIMALS),
     PlainSerializer(as_json_number, return_type=float, when_used="json"),
 ]
 PositiveMoney = Annotated[Money, Field(gt=0)]
-# The largest amount Money can express (12 digits, 2 of them decimals): no balance or total may exceed it.
-MONEY_MAX = Decimal("9999999999.99")
 
 # Also the type of every {username} path parameter: a name registration could never accept cannot exist, and the
 # bound keeps a key DynamoDB refuses (over 2048 bytes) from becoming a 500.

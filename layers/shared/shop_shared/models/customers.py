@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt, StringConstraints
 
 from shop_shared import auth
 from shop_shared.auth import Role
@@ -24,7 +24,10 @@ def _strong_password(value: str) -> str:
     return _bcrypt_sized(value)
 
 
-Password = Annotated[str, Field(min_length=8, max_length=72), AfterValidator(_strong_password)]
+# A password is checked and hashed exactly as sent: RequestModel strips whitespace from strings, passwords are exempt.
+_Verbatim = StringConstraints(strip_whitespace=False)
+Password = Annotated[str, _Verbatim, Field(min_length=8, max_length=72), AfterValidator(_strong_password)]
+LoginPassword = Annotated[str, _Verbatim, Field(min_length=1, max_length=72), AfterValidator(_bcrypt_sized)]
 FullName = Annotated[str, Field(min_length=1, max_length=100)]
 Age = Annotated[StrictInt, Field(ge=1, le=120)]
 Address = Annotated[str, Field(min_length=1, max_length=200)]
@@ -44,7 +47,7 @@ class RegisterRequest(RequestModel):
 
 class LoginRequest(RequestModel):
     username: Annotated[str, Field(min_length=1, max_length=50)]
-    password: Annotated[str, Field(min_length=1, max_length=72), AfterValidator(_bcrypt_sized)]
+    password: LoginPassword
 
 
 class CustomerPatch(PatchModel):
