@@ -53,9 +53,10 @@ def _server_url(event: APIGatewayProxyEvent) -> str:
         return f"{proto}://{domain}{base}"
     host = _header(event, "host") or "localhost"
     proto = _header(event, "x-forwarded-proto") or "http"
-    if host.startswith(f"{context.api_id}.execute-api."):  # the emulator's host-based form
+    api_id = context.get("apiId") or ""
+    if api_id and host.startswith(f"{api_id}.execute-api."):  # the emulator's host-based form
         return f"{proto}://{host}/{context.stage}"
-    return f"{proto}://{host}{_LOCAL_PREFIX}/{context.api_id}/{context.stage}"
+    return f"{proto}://{host}{_LOCAL_PREFIX}/{api_id}/{context.stage}"
 
 
 def _spec_for(base_url: str) -> dict[str, Any]:
