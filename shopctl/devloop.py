@@ -24,6 +24,7 @@ import boto3
 
 from shop_shared import auth
 from shop_shared.accounts import new_account_item
+from shop_shared.data.reviews import review_id_for
 from shop_shared.models.customers import RegisterRequest
 from shopctl.template import ROOT, resources
 
@@ -111,10 +112,23 @@ def seed_items() -> dict[str, list[dict[str, Any]]]:
     return {"CustomersTableName": accounts, "InventoryTableName": [good], "ReviewsTableName": [review]}
 
 
+def event_created_keys() -> dict[str, list[dict[str, str]]]:
+    """What the sample events create under fixed keys (register.json's user, submit_review.json's review)."""
+    registered = json.loads(json.loads((EVENTS_DIR / "customers" / "register.json").read_text())["body"])["username"]
+    return {
+        "CustomersTableName": [{"username": registered}],
+        "ReviewsTableName": [{"review_id": review_id_for(SEED_GOOD_ID, SEED_CUSTOMER)}],
+    }
+
+
 def seed(outputs: dict[str, str]) -> list[str]:
-    """Put the seed items, overwriting earlier copies: running it again restores the seed state exactly."""
+    """Put the seed items, overwriting earlier copies, and remove what the sample events create: running it again
+    restores the seed state exactly, so every sample event can run again."""
     dynamodb = boto3.resource("dynamodb")
     written = []
+    for output, keys in event_created_keys().items():
+        for key in keys:
+            dynamodb.Table(outputs[output]).delete_item(Key=key)
     for output, items in seed_items().items():
         table = dynamodb.Table(outputs[output])
         for item in items:
