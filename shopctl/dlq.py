@@ -10,6 +10,7 @@ it stays on the queue (visible again after its visibility timeout) and is report
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -96,7 +97,7 @@ def redrive(stack_name: str, max_messages: int = 1000) -> RedriveReport:
     return report
 
 
-def _redrive_one(message: dict[str, Any], function_name: str, report: RedriveReport) -> bool:
+def _redrive_one(message: Mapping[str, Any], function_name: str, report: RedriveReport) -> bool:
     message_id = message["MessageId"]
     try:
         batch = json.loads(message["Body"])["DDBStreamBatchInfo"]

@@ -20,7 +20,7 @@ from tests.e2e.conftest import Api
 from tests.e2e.local_aws import aws_env, local_aws
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_RATING = {"rating_avg": Decimal(0), "rating_count": 0}
+NO_RATING: dict[str, Any] = {"rating_avg": Decimal(0), "rating_count": 0}
 
 
 @pytest.fixture

@@ -79,8 +79,9 @@ def try_it_out(driver: WebDriver, block: WebElement, parameters: dict[str, str] 
     """Try it out -> fill parameters -> Execute; returns (request URL, status, response body) as the page shows."""
     block.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
     for name, value in (parameters or {}).items():
-        selector = f"input[placeholder='{name}']"
-        field = wait(driver).until(lambda _, css=selector: block.find_element(By.CSS_SELECTOR, css))
+        field = wait(driver).until(
+            expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, f"input[placeholder='{name}']"))
+        )
         field.clear()
         field.send_keys(value)
     block.find_element(By.CSS_SELECTOR, ".execute").click()

@@ -11,6 +11,7 @@ import pytest
 from shop_shared import auth
 from shopctl import devloop
 from shopctl.cli import main
+from shopctl.template import resources
 from tests.unit.conftest import EVENTS_DIR, handler_module_for
 
 VOLATILE = {"password_hash", "created_at", "updated_at"}
@@ -41,7 +42,7 @@ def test_local_seed_writes_what_the_unit_seed_writes(seed: dict[str, str]) -> No
 @pytest.mark.parametrize("event_file", sorted(EVENTS_DIR.rglob("*.json")), ids=lambda p: p.name)
 def test_every_sample_event_names_a_deployed_function(event_file: Path) -> None:
     logical_id = devloop.function_for_event(event_file)
-    handler = devloop.resources("AWS::Serverless::Function")[logical_id]["Properties"]["Handler"]
+    handler = resources("AWS::Serverless::Function")[logical_id]["Properties"]["Handler"]
     assert handler == f"{handler_module_for(event_file)}.handler"
 
 
