@@ -38,6 +38,12 @@ def _local_up(args: argparse.Namespace) -> int:
                 "AWS_DEFAULT_REGION=us-east-1",
                 flush=True,
             )
+            print(f"Swagger UI: {deployment.api_url}/docs", flush=True)
+            print(
+                "Dev loop (README): make seed; make invoke FN=GetCustomerFunction "
+                "EVENT=events/customers/get_customer.json; make logs FN=...; make sync",
+                flush=True,
+            )
             print(f"Logs: {work_dir / 'run' / 'local-stack.log'}. Ctrl-C stops everything.", flush=True)
             while True:
                 signal.pause()
