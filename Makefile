@@ -4,7 +4,12 @@ VENV := .venv
 EMU_VENV := .venv-emulator
 LOCAL_PORT ?= 4566
 
-.PHONY: setup run test unit e2e lint bench clean
+.PHONY: setup run test unit e2e lint bench clean seed invoke logs sync redrive
+
+# The dev-loop targets talk to the stack `make run` started (same LOCAL_PORT); SAM reads samconfig.toml [local].
+LOCAL_ENDPOINT ?= http://127.0.0.1:$(LOCAL_PORT)
+LOCAL_AWS = AWS_ENDPOINT_URL=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 SAM_CLI_TELEMETRY=0 PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 
 setup: $(VENV)/.installed $(EMU_VENV)/.installed
 
@@ -37,6 +42,26 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/shared functions shopctl tests bench
+
+seed: setup
+	$(LOCAL_AWS) shopctl local seed
+
+# make invoke FN=GetCustomerFunction EVENT=events/customers/get_customer.json  (after `make seed`)
+invoke: setup
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function logical id> EVENT=events/<...>.json"; exit 2; }
+	$(LOCAL_AWS) shopctl event $(EVENT) -o .local/events/$(notdir $(EVENT))
+	$(LOCAL_AWS) sam remote invoke $(FN) --config-env local --event-file .local/events/$(notdir $(EVENT))
+
+# make logs FN=LoginFunction [TAIL=1]
+logs: setup
+	@test -n "$(FN)" || { echo "usage: make logs FN=<function logical id> [TAIL=1]"; exit 2; }
+	$(LOCAL_AWS) sam logs -n $(FN) --config-env local $(if $(TAIL),--tail)
+
+sync: setup
+	$(LOCAL_AWS) sam sync --config-env local
+
+redrive: setup
+	$(LOCAL_AWS) shopctl dlq redrive
 
 bench: setup
 	$(VENV)/bin/python -m bench

@@ -1,8 +1,9 @@
-"""`shopctl`: run the stack locally and bootstrap employee accounts."""
+"""`shopctl`: run the stack locally, bootstrap employee accounts, invoke functions, redrive the moderation DLQ."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -17,7 +18,7 @@ from shop_shared.accounts import new_account_item
 from shop_shared.data import customers as customers_table
 from shop_shared.errors import ShopError
 from shop_shared.models.customers import RegisterRequest
-from shopctl import localstack, openapi
+from shopctl import devloop, dlq, localstack, openapi
 
 
 def _local_up(args: argparse.Namespace) -> int:
@@ -35,6 +36,12 @@ def _local_up(args: argparse.Namespace) -> int:
                 "For shopctl / the AWS CLI against it: export "
                 f"AWS_ENDPOINT_URL={deployment.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
                 "AWS_DEFAULT_REGION=us-east-1",
+                flush=True,
+            )
+            print(f"Swagger UI: {deployment.api_url}/docs", flush=True)
+            print(
+                "Dev loop (README): make seed; make invoke FN=GetCustomerFunction "
+                "EVENT=events/customers/get_customer.json; make logs FN=...; make sync",
                 flush=True,
             )
             print(f"Logs: {work_dir / 'run' / 'local-stack.log'}. Ctrl-C stops everything.", flush=True)
@@ -98,6 +105,55 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(args: argparse.Namespace) -> int:
+    devloop.require_local_endpoint()
+    for line in devloop.seed(localstack.stack_outputs(args.stack_name)):
+        print(f"seeded {line}")
+    users = f"{devloop.SEED_CUSTOMER} (customer) and {devloop.SEED_EMPLOYEE} (employee)"
+    print(f"users {users}, password {devloop.SEED_PASSWORD}")
+    return 0
+
+
+def _event(args: argparse.Namespace) -> int:
+    event = devloop.fill_event(args.event_file, devloop.stack_resources(args.stack_name))
+    text = json.dumps(event, indent=2) + "\n"
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    by_id = devloop.stack_resources(args.stack_name)
+    logical_id = args.function or devloop.function_for_event(args.event_file)
+    result = devloop.invoke(by_id[logical_id], devloop.fill_event(args.event_file, by_id))
+    if args.logs and result.log_tail:
+        sys.stderr.write(result.log_tail)
+    print(json.dumps(result.payload, indent=2))
+    return 1 if result.function_error else 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    report = dlq.redrive(args.stack_name)
+    for line in report.lines():
+        print(line)
+    return 0 if report.messages == report.messages_deleted else 1
+
+
+def _guarded(func: object) -> object:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            result: int = func(args)  # type: ignore[operator]
+        except devloop.DevLoopError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return result
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +165,33 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--stack-name", default=localstack.DEFAULT_STACK)
     up.add_argument("--work-dir", type=Path, default=localstack.ROOT / ".local", help="state, logs and api_url")
     up.set_defaults(func=_local_up)
+    stack_default = os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK)
+    seed = local_commands.add_parser(
+        "seed", help="(re)write the data the events/ samples assume: users ada/boss, a good, a review (local only)"
+    )
+    seed.add_argument("--stack-name", default=stack_default)
+    seed.set_defaults(func=_guarded(_seed))
+
+    event = commands.add_parser("event", help="a sample event with fresh tokens for CUSTOMER_TOKEN / EMPLOYEE_TOKEN")
+    event.add_argument("event_file", type=Path)
+    event.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    event.add_argument("--stack-name", default=stack_default)
+    event.set_defaults(func=_guarded(_event))
+
+    invoke = commands.add_parser("invoke", help="invoke a deployed function on a sample event (tokens filled in)")
+    invoke.add_argument("event_file", type=Path)
+    invoke.add_argument("--function", help="logical id; default: the function whose handler the event is for")
+    invoke.add_argument("--logs", action="store_true", help="print the invocation's log tail to stderr")
+    invoke.add_argument("--stack-name", default=stack_default)
+    invoke.set_defaults(func=_guarded(_invoke))
+
+    dlq_parser = commands.add_parser("dlq", help="the review moderation dead-letter queue")
+    dlq_commands = dlq_parser.add_subparsers(dest="dlq_command", required=True)
+    redrive = dlq_commands.add_parser(
+        "redrive", help="re-read failed batches from the reviews stream, run them through the job, delete on success"
+    )
+    redrive.add_argument("--stack-name", default=stack_default)
+    redrive.set_defaults(func=_guarded(_redrive))
 
     employee = commands.add_parser(
         "create-employee", help="create an employee account in the stack's customers table (AWS or local)"

@@ -127,6 +127,8 @@ def deploy(endpoint: str, built_template: Path, stack_name: str, log_path: Path,
     command = [
         _tool("samlocal"),
         "deploy",
+        "--config-env",
+        "local",  # samconfig.toml: what `sam deploy --config-env local` does by hand
         "--template-file",
         str(built_template),
         "--stack-name",

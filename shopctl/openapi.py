@@ -32,6 +32,16 @@ _ERROR_SCHEMA = {
     },
 }
 
+_STAGE_SERVER = {
+    "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+    "description": "A deployed stage (the ApiUrl output); GET /docs on a stack fills in its own URL",
+    "variables": {
+        "apiId": {"default": "your-api-id", "description": "the ApiId output"},
+        "region": {"default": "us-east-1"},
+        "stage": {"default": "v1", "description": "the StageName parameter"},
+    },
+}
+
 
 def _error(description: str) -> dict[str, Any]:
     body = {"schema": {"$ref": "#/components/schemas/Error"}}
@@ -39,8 +49,12 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _route_function(module: Any) -> Any:
-    """The one function a handler module defines: its route (`handler` itself is built in shop_shared.api)."""
-    (func,) = [f for _, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__]
+    """The one public function a handler module defines: its route (`handler` itself is built in shop_shared.api)."""
+    (func,) = [
+        f
+        for name, f in inspect.getmembers(module, inspect.isfunction)
+        if f.__module__ == module.__name__ and not name.startswith("_")
+    ]
     return func
 
 
@@ -107,6 +121,8 @@ def build_spec() -> dict[str, Any]:
         components.pop(powertools_only, None)
     components["Error"] = _ERROR_SCHEMA
     spec["paths"] = dict(sorted(spec["paths"].items()))
+    # The stack's URL is only known once deployed; GET /docs replaces this with the URL it was called on.
+    spec["servers"] = [_STAGE_SERVER]
     return spec
 
 
