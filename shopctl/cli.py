@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import boto3
 from pydantic import ValidationError
@@ -154,10 +155,12 @@ def _guarded(func: object) -> object:
     return run
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+if TYPE_CHECKING:
+    # argparse's subparsers type has no public name, and is generic only to the type checker.
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
+
+def _add_local_stack_commands(commands: Commands, stack_default: str) -> None:
     local = commands.add_parser("local", help="the local stack (MiniStack, no Docker)")
     local_commands = local.add_subparsers(dest="local_command", required=True)
     up = local_commands.add_parser("up", help="start MiniStack, deploy template.yaml, print API_URL, stay up")
@@ -165,13 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--stack-name", default=localstack.DEFAULT_STACK)
     up.add_argument("--work-dir", type=Path, default=localstack.ROOT / ".local", help="state, logs and api_url")
     up.set_defaults(func=_local_up)
-    stack_default = os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK)
     seed = local_commands.add_parser(
         "seed", help="(re)write the data the events/ samples assume: users ada/boss, a good, a review (local only)"
     )
     seed.add_argument("--stack-name", default=stack_default)
     seed.set_defaults(func=_guarded(_seed))
 
+
+def _add_dev_loop_commands(commands: Commands, stack_default: str) -> None:
     event = commands.add_parser("event", help="a sample event with fresh tokens for CUSTOMER_TOKEN / EMPLOYEE_TOKEN")
     event.add_argument("event_file", type=Path)
     event.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
@@ -193,12 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--stack-name", default=stack_default)
     redrive.set_defaults(func=_guarded(_redrive))
 
+
+def _add_operator_commands(commands: Commands, stack_default: str) -> None:
     employee = commands.add_parser(
         "create-employee", help="create an employee account in the stack's customers table (AWS or local)"
     )
     employee.add_argument("--username", required=True)
     employee.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
-    employee.add_argument("--stack-name", default=os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK))
+    employee.add_argument("--stack-name", default=stack_default)
     employee.add_argument("--full-name")
     employee.add_argument("--age", type=int, default=30)
     employee.add_argument("--address", default="Head office")
@@ -210,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "import-original", help="import the original Flask + PostgreSQL shop's data (idempotent, resumable)"
     )
     original.add_argument("--dsn", required=True, help="postgresql://user:pass@host:port/db of the original shop")
-    original.add_argument("--stack-name", default=os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK))
+    original.add_argument("--stack-name", default=stack_default)
     original.add_argument("--employees", default="", help="comma-separated usernames to import as employees (emp)")
     original.add_argument("--dry-run", action="store_true", help="write nothing; print the same report")
     original.add_argument(
@@ -222,6 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("--check", action="store_true", help="exit 1 if the committed spec differs from the code")
     spec.set_defaults(func=_openapi)
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    stack_default = os.environ.get("SHOP_STACK_NAME", localstack.DEFAULT_STACK)
+    _add_local_stack_commands(commands, stack_default)
+    _add_dev_loop_commands(commands, stack_default)
+    _add_operator_commands(commands, stack_default)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result
