@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from shop_shared.api import CORS_REQUEST_HEADERS
 from shopctl.template import resources, template
 
 FUNCTIONS = sorted(resources("AWS::Serverless::Function"))
@@ -132,7 +133,10 @@ def test_api_access_logging_and_throttling_are_parameters() -> None:
     assert LOG_GROUPS["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def test_cors_origins_default_to_none() -> None:
-    assert template()["Parameters"]["CorsAllowedOrigins"]["Default"] == ""
+def test_cors_origin_defaults_to_none_and_reaches_preflights_and_functions() -> None:
+    assert template()["Parameters"]["CorsAllowedOrigin"]["Default"] == ""
     variables = template()["Globals"]["Function"]["Environment"]["Variables"]
-    assert variables["CORS_ALLOWED_ORIGINS"] == {"Ref": "CorsAllowedOrigins"}
+    assert variables["CORS_ALLOWED_ORIGIN"] == {"Ref": "CorsAllowedOrigin"}
+    cors = template()["Resources"]["ShopApi"]["Properties"]["Cors"]
+    assert cors["AllowOrigin"] == {"Fn::Sub": "'${CorsAllowedOrigin}'"}
+    assert cors["AllowHeaders"] == "'" + ",".join(CORS_REQUEST_HEADERS) + "'"

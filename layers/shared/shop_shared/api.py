@@ -10,7 +10,7 @@ from decimal import Decimal, DecimalException
 from functools import partial
 from typing import Any, cast
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
+from shop_shared.config import settings
 from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
 from shop_shared.models.common import as_json_number
 from shop_shared.observability import logger, metrics, tracer
@@ -173,9 +174,21 @@ def _unexpected(_: Exception) -> Response[Any]:
     return error_response(ShopError("Internal error"))
 
 
+def _cors() -> CORSConfig | None:
+    """CORS headers on responses to the one configured browser origin (template parameter CorsAllowedOrigin)."""
+    origin = settings().cors_allowed_origin
+    if not origin:
+        return None
+    return CORSConfig(allow_origin=origin, allow_headers=list(CORS_REQUEST_HEADERS), max_age=600)
+
+
+# Headers a browser client sends beyond the CORS-safelisted ones; the template's preflight answer lists the same.
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+
+
 def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates with pydantic and answers every failure with the contract's error body."""
-    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_loads, serializer=_dumps)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_loads, serializer=_dumps, cors=_cors())
     app.exception_handler(ShopError)(_shop_error)
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.not_found(_no_route)

@@ -19,6 +19,7 @@ class Settings:
     token_issuer: str
     login_max_failures: int
     login_lockout_seconds: int
+    cors_allowed_origin: str
 
 
 @cache
@@ -35,4 +36,5 @@ def settings() -> Settings:
         token_issuer=env.get("TOKEN_ISSUER", "shop"),
         login_max_failures=int(env.get("LOGIN_MAX_FAILURES", "5")),
         login_lockout_seconds=int(env.get("LOGIN_LOCKOUT_SECONDS", "900")),
+        cors_allowed_origin=env.get("CORS_ALLOWED_ORIGIN", ""),
     )
