@@ -35,7 +35,8 @@ def sync(project: Path, deployment: localstack.Deployment) -> None:
 
 
 def copy_project(target: Path) -> Path:
-    for name in ("template.yaml", "samconfig.toml"):
+    # Everything `sam build` reads: the template, its config, the shared build recipe and the code.
+    for name in ("template.yaml", "samconfig.toml", "lambda.mk"):
         shutil.copy(ROOT / name, target / name)
     for folder in ("functions", "layers", "docs"):
         shutil.copytree(ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))

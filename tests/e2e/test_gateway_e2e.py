@@ -112,3 +112,19 @@ def test_a_204_has_an_empty_body(api: Api, customer: tuple[str, str]) -> None:
 
     assert response.status_code == 204
     assert response.content == b""
+
+
+def test_a_preflight_is_answered_by_the_gateway_and_no_response_allows_another_origin(api: Api) -> None:
+    # API Gateway answers OPTIONS itself without a function (MiniStack drops the mock's CORS headers; their
+    # values are checked on the SAM output in tests/unit/test_gateway_responses.py). The stack is deployed with
+    # CorsAllowedOrigin empty, so no function adds the header for any origin.
+    preflight = api.request(
+        "OPTIONS",
+        "/sales/sell",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers.get("Access-Control-Allow-Origin", "") == ""
+    listed = api.get("/sales/display-goods", headers={"Origin": "https://evil.example"})
+    assert listed.status_code == 200
+    assert "Access-Control-Allow-Origin" not in listed.headers

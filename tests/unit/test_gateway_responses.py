@@ -63,17 +63,21 @@ class _NoManagedPolicies:
 
 
 @cache
-def gateway_responses() -> dict[str, Any]:
-    """The x-amazon-apigateway-gateway-responses of the ShopApi RestApi that SAM generates from template.yaml."""
+def api_body() -> dict[str, Any]:
+    """The OpenAPI body of the ShopApi RestApi that SAM generates from template.yaml."""
     fragment = copy.deepcopy(template())
     for resource in fragment["Resources"].values():
         for key in ("CodeUri", "ContentUri"):  # what `sam package` does before the transform runs
             if key in resource.get("Properties", {}):
                 resource["Properties"][key] = "s3://bucket/key"
     transformed = transform(fragment, {}, _NoManagedPolicies())
-    responses: dict[str, Any] = transformed["Resources"]["ShopApi"]["Properties"]["Body"][
-        "x-amazon-apigateway-gateway-responses"
-    ]
+    body: dict[str, Any] = transformed["Resources"]["ShopApi"]["Properties"]["Body"]
+    return body
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The x-amazon-apigateway-gateway-responses of the API SAM generates."""
+    responses: dict[str, Any] = api_body()["x-amazon-apigateway-gateway-responses"]
     return responses
 
 
@@ -133,3 +137,14 @@ def test_throttling_tells_the_client_when_to_retry() -> None:
 def test_both_families_have_a_default() -> None:
     assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(gateway_responses())
     assert set(gateway_responses()) <= {*AWS_DEFAULT_STATUS, "DEFAULT_4XX", "DEFAULT_5XX"}
+
+
+def test_every_path_answers_a_preflight_with_the_configured_origin_only() -> None:
+    """API Gateway answers OPTIONS itself (a mock integration): the origin is the CorsAllowedOrigin parameter,
+    empty by default, which no browser accepts. MiniStack routes these but drops the mock's headers."""
+    for path, methods in api_body()["paths"].items():
+        integration = methods["options"]["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock", path
+        headers = integration["responses"]["default"]["responseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == {"Fn::Sub": "'${CorsAllowedOrigin}'"}
+        assert "Idempotency-Key" in headers["method.response.header.Access-Control-Allow-Headers"]
