@@ -29,11 +29,13 @@ $(EMU_VENV)/.installed: requirements/emulator.txt
 run: setup
 	LOCAL_PORT=$(LOCAL_PORT) $(VENV)/bin/shopctl local up
 
+# Unit tests in 2 processes (in-process moto, independent); the end-to-end tests share one local stack.
 test: setup lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not e2e" -n 2
+	$(VENV)/bin/pytest -m e2e
 
 unit: setup
-	$(VENV)/bin/pytest -m "not e2e"
+	$(VENV)/bin/pytest -m "not e2e" -n 2
 
 e2e: setup
 	$(VENV)/bin/pytest -m e2e
@@ -50,7 +52,8 @@ seed: setup
 invoke: setup
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function logical id> EVENT=events/<...>.json"; exit 2; }
 	$(LOCAL_AWS) shopctl event $(EVENT) -o .local/events/$(notdir $(EVENT))
-	$(LOCAL_AWS) sam remote invoke $(FN) --config-env local --event-file .local/events/$(notdir $(EVENT))
+	@# sam prints the function's answer without a newline; end the line so nothing gets glued to it.
+	$(LOCAL_AWS) sam remote invoke $(FN) --config-env local --event-file .local/events/$(notdir $(EVENT)) && echo
 
 # make logs FN=LoginFunction [TAIL=1]
 logs: setup

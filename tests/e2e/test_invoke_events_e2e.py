@@ -54,7 +54,8 @@ def test_make_invoke_runs_sam_remote_invoke_with_fresh_tokens(deployment: locals
     """The README's step: `make seed`, then `make invoke FN=GetCustomerFunction EVENT=...get_customer.json`."""
     env = aws_env(deployment)
     port = deployment.endpoint.rsplit(":", 1)[1]
-    make = ["make", f"LOCAL_PORT={port}", f"PYTHON={sys.executable}"]
+    # Under `make test` this make is a sub-make, which would print "Leaving directory" after the answer.
+    make = ["make", "--no-print-directory", f"LOCAL_PORT={port}", f"PYTHON={sys.executable}"]
     subprocess.run([*make, "seed"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
 
     result = subprocess.run(  # noqa: S603
