@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -19,6 +19,7 @@ from shop_shared.config import settings
 from shop_shared.data.dynamo import (
     Item,
     Page,
+    Table,
     condition_failure_as,
     is_condition_failure,
     old_item,
@@ -28,9 +29,6 @@ from shop_shared.data.dynamo import (
 )
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable, ShopError, TooManyRequests
 from shop_shared.models.common import MONEY_MAX, utc_now
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
 
 KEY = frozenset({"username"})
 

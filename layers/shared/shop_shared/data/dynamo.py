@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -21,7 +21,6 @@ from shop_shared.errors import ShopError, ValidationFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.service_resource import Table
 
 # Fail fast and let the client retry rather than hold an API Gateway connection for 29 seconds.
 _BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
@@ -29,20 +28,108 @@ _BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts"
 Item = dict[str, Any]
 
 
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
 @cache
-def _resource() -> Any:
-    return boto3.resource("dynamodb", config=_BOTO_CONFIG)
+def client() -> DynamoDBClient:
+    """The low-level client: every call takes and returns DynamoDB's typed form ({"S": ...}); see `Table`.
+
+    Not boto3's resource: building one loads and assembles the resource model at every cold start, only to
+    wrap this same client with the (de)serialization that `Table` and `batch_get`/`transact_write` do here.
+    """
+    dynamodb_client: DynamoDBClient = boto3.client("dynamodb", config=_BOTO_CONFIG)
+    return dynamodb_client
+
+
+def serialize(item: Item) -> dict[str, Any]:
+    """Plain Python values (str, Decimal/int, bool, None, sets, lists, dicts) as a low-level item image."""
+    return {key: _SERIALIZER.serialize(value) for key, value in item.items()}
+
+
+def _typed(request: dict[str, Any]) -> dict[str, Any]:
+    """A request's item-valued parameters in DynamoDB's typed form, the rest as given."""
+    typed = dict(request)
+    for name in ("Key", "Item", "ExclusiveStartKey", "ExpressionAttributeValues"):
+        if name in typed:
+            typed[name] = serialize(typed[name])
+    if "Keys" in typed:
+        typed["Keys"] = [serialize(key) for key in typed["Keys"]]
+    return typed
+
+
+class Response(TypedDict, total=False):
+    """What the repositories read from a single-table call's response, item images as plain values."""
+
+    Item: Item
+    Items: list[Item]
+    Attributes: Item
+    LastEvaluatedKey: Item
+
+
+def _plain(response: dict[str, Any]) -> Response:
+    """A response's item images as plain Python values, the rest as returned."""
+    plain = dict(response)
+    for name in ("Item", "Attributes", "LastEvaluatedKey"):
+        if name in plain:
+            plain[name] = deserialize(plain[name]) or {}
+    if "Items" in plain:
+        plain["Items"] = [deserialize(item) or {} for item in plain["Items"]]
+    return cast(Response, plain)
+
+
+class Table:
+    """One table's single-item calls and Query/Scan, with plain Python values in and out (Decimal for numbers).
+
+    Parameters are the low-level client's (Key, Item, ExpressionAttributeValues, ...), minus TableName.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _call(self, operation: str, request: dict[str, Any]) -> Response:
+        response = getattr(client(), operation)(TableName=self.name, **_typed(request))
+        return _plain(cast(dict[str, Any], response))
+
+    def get_item(self, **request: Any) -> Response:
+        return self._call("get_item", request)
+
+    def put_item(self, **request: Any) -> Response:
+        return self._call("put_item", request)
+
+    def update_item(self, **request: Any) -> Response:
+        return self._call("update_item", request)
+
+    def delete_item(self, **request: Any) -> Response:
+        return self._call("delete_item", request)
+
+    def query(self, **request: Any) -> Response:
+        return self._call("query", request)
+
+    def scan(self, **request: Any) -> Response:
+        return self._call("scan", request)
 
 
 @cache
 def table(name: str) -> Table:
-    table: Table = _resource().Table(name)
-    return table
+    return Table(name)
 
 
-def client() -> DynamoDBClient:
-    dynamodb_client: DynamoDBClient = _resource().meta.client
-    return dynamodb_client
+def batch_get(request_items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One BatchGetItem: per table {"Keys": [...], ...} with plain keys; Responses come back as plain items."""
+    typed = {name: _typed(request) for name, request in request_items.items()}
+    response = cast(dict[str, Any], client().batch_get_item(RequestItems=cast(Any, typed)))
+    responses = {
+        name: [deserialize(item) or {} for item in items] for name, items in response.get("Responses", {}).items()
+    }
+    return {**response, "Responses": responses}
+
+
+def transact_write(transact_items: list[dict[str, Any]], **request: Any) -> None:
+    """One TransactWriteItems of Put/Update/Delete/ConditionCheck members written with plain values."""
+    typed = [{kind: _typed(member) for kind, member in entry.items()} for entry in transact_items]
+    client().transact_write_items(TransactItems=cast(Any, typed), **request)
 
 
 def error_code(exc: ClientError) -> str:
@@ -94,8 +181,7 @@ def deserialize(raw: dict[str, Any] | None) -> Item | None:
     """A low-level (client API) item image as plain Python values; None for a missing image."""
     if not raw:
         return None
-    deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in raw.items()}
+    return {key: _DESERIALIZER.deserialize(value) for key, value in raw.items()}
 
 
 def old_item(exc: ClientError) -> Item | None:

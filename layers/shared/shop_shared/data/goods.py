@@ -9,7 +9,7 @@ module, which keeps `in_stock` in step with it in the same write.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -17,6 +17,7 @@ from shop_shared.config import settings
 from shop_shared.data.dynamo import (
     Item,
     Page,
+    Table,
     condition_failure_as,
     encode_token,
     is_condition_failure,
@@ -24,10 +25,6 @@ from shop_shared.data.dynamo import (
     query_page,
     table,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
-
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
 
 KEY = frozenset({"id"})

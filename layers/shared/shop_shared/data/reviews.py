@@ -24,20 +24,19 @@ from shop_shared.config import settings
 from shop_shared.data.dynamo import (
     Item,
     Page,
-    client,
+    Table,
     condition_failure_as,
     error_code,
     is_condition_failure,
     old_item,
     query_page,
     table,
+    transact_write,
 )
 from shop_shared.errors import Conflict, NotFound
 from shop_shared.models.reviews import PENDING
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
-
     from shop_shared.moderation import Decision
 
 BY_PRODUCT = "by_product"
@@ -342,7 +341,7 @@ def move_rating_contribution(
             for product_id, (total, count) in goods.items()
         ]
         try:
-            client().transact_write_items(TransactItems=cast(Any, [{"Put": marker_put}, *updates]))
+            transact_write([{"Put": marker_put}, *updates])
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

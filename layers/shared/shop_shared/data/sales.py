@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from shop_shared.config import settings
 from shop_shared.data import customers, goods
-from shop_shared.data.dynamo import Item, Page, client, deserialize, error_code, query_page
+from shop_shared.data.dynamo import Item, Page, batch_get, deserialize, error_code, query_page, transact_write
 from shop_shared.errors import Conflict, ServiceUnavailable
 
 # A GSI page's LastEvaluatedKey holds the table key and the index key.
@@ -35,7 +34,9 @@ def history_page(username: str, limit: int, next_token: str | None) -> Page:
         limit,
         next_token,
         IndexName=_BY_CUSTOMER,
-        KeyConditionExpression=Key("username").eq(username),
+        KeyConditionExpression="#username = :username",
+        ExpressionAttributeNames={"#username": "username"},
+        ExpressionAttributeValues={":username": username},
         ScanIndexForward=False,
     )
 
@@ -61,7 +62,7 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
     }
     if sale_id is not None:
         request[names.sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
-    result = client().batch_get_item(RequestItems=request)
+    result = batch_get(request)
     if result.get("UnprocessedKeys"):
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
         raise ServiceUnavailable("The service is busy, please retry")
@@ -146,10 +147,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
         },
     ]
     try:
-        client().transact_write_items(
-            TransactItems=transact_items,  # type: ignore[arg-type]
-            ClientRequestToken=_request_token(transact_items, attempt),
-        )
+        transact_write(transact_items, ClientRequestToken=_request_token(transact_items, attempt))
     except ClientError as exc:
         code = error_code(exc)
         if code == "IdempotentParameterMismatchException":

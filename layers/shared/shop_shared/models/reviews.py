@@ -58,7 +58,7 @@ class Review(ResponseModel):
 class StoredReview(BaseModel):
     """A review as the moderation job needs it from a stream image; anything else there makes the record poison."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     review_id: Annotated[str, Field(min_length=1)]
     product_id: Annotated[str, Field(min_length=1)]
@@ -74,7 +74,7 @@ class StoredReview(BaseModel):
 class ReviewRef(BaseModel):
     """Just enough of an image to know whether it counts towards a good's rating."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     review_id: Annotated[str, Field(min_length=1)]
     product_id: Annotated[str, Field(min_length=1)]
