@@ -75,12 +75,34 @@ def _value_size(value: dict[str, Any]) -> int:  # noqa: PLR0911 - one branch per
     return len(raw)
 
 
-def _gsi_key_attributes() -> dict[str, list[str]]:
+def _gsi_attributes() -> dict[str, list[tuple[str, frozenset[str] | None]]]:
+    """Per table, each index's partition key and the attributes it holds (None: all, a projection of ALL)."""
     tables = resources("AWS::DynamoDB::Table")
-    return {
-        name: [index["KeySchema"][0]["AttributeName"] for index in res["Properties"].get("GlobalSecondaryIndexes", [])]
-        for name, res in tables.items()
-    }
+    indexes: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+    for name, res in tables.items():
+        indexes[name] = []
+        for index in res["Properties"].get("GlobalSecondaryIndexes", []):
+            keys = [part["AttributeName"] for part in index["KeySchema"]]
+            projection = index["Projection"]
+            held = None
+            if projection["ProjectionType"] != "ALL":
+                held = frozenset([*keys, *projection.get("NonKeyAttributes", [])])
+            indexes[name].append((keys[0], held))
+    return indexes
+
+
+def _index_writes(indexes: list[tuple[str, frozenset[str] | None]], before: Any, after: Any) -> int:
+    """Index writes a change of one item costs: an index holding the item is written when it gains or loses the
+    item, or when an attribute it holds changed (any attribute, for ALL projections)."""
+    before, after = before or {}, after or {}
+    changed = {attr for attr in set(before) | set(after) if before.get(attr) != after.get(attr)}
+    writes = 0
+    for partition, held in indexes:
+        if partition not in before and partition not in after:
+            continue
+        if (partition in before) != (partition in after) or held is None or changed & held:
+            writes += 1
+    return writes
 
 
 class Meter:
@@ -88,7 +110,7 @@ class Meter:
 
     def __init__(self) -> None:
         self.raw = boto3.client("dynamodb")  # unhooked: reads item images around writes
-        self.gsi_keys = _gsi_key_attributes()
+        self.indexes = _gsi_attributes()
         self.reset()
 
     def reset(self) -> None:
@@ -123,9 +145,7 @@ class Meter:
         for table, key, before in self._before:
             after = self._get(table, key)
             units = math.ceil(max(item_size(before), item_size(after), 1) / 1024)
-            # Every index holding the item before or after is written too (ALL projections: any change shows).
-            indexed = sum(1 for attr in self.gsi_keys.get(table, []) if attr in (before or {}) or attr in (after or {}))
-            self.wcu += factor * units * (1 + indexed)
+            self.wcu += factor * units * (1 + _index_writes(self.indexes.get(table, []), before, after))
         self.overhead += time.perf_counter() - started
 
     def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
