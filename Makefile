@@ -32,7 +32,7 @@ run: setup
 # Unit tests in 2 processes (in-process moto, independent); the end-to-end tests share one local stack.
 test: setup lint
 	$(VENV)/bin/pytest -m "not e2e" -n 2
-	$(VENV)/bin/pytest -m e2e
+	$(VENV)/bin/pytest -m e2e --durations=10
 
 unit: setup
 	$(VENV)/bin/pytest -m "not e2e" -n 2
