@@ -83,6 +83,9 @@ def emulator(port: int, state_dir: Path, log_path: Path) -> Iterator[str]:
         "STATE_DIR": str(state_dir),
         # MiniStack leaves its per-function folders in TMPDIR; keep them inside our state dir.
         "TMPDIR": str(scratch),
+        # Each function then runs with its own role's credentials and MiniStack evaluates the role's policies,
+        # so a permission missing from template.yaml fails locally instead of in production.
+        "AUTH": os.environ.get("SHOP_LOCAL_IAM", "true"),
     }
     env.pop("AWS_ENDPOINT_URL", None)
     endpoint = f"http://127.0.0.1:{port}"

@@ -20,8 +20,13 @@ API_FUNCTIONS = {
     if any(event["Type"] == "Api" for event in fn["Properties"].get("Events", {}).values())
 }
 # SAM policy templates a function may use, and the only resource each may point at.
+# The signing key, by the ARN pattern of its fixed name (Secrets Manager appends "-" + 6 characters): that and
+# nothing else. template.yaml explains why not `!Ref JwtSecret`.
+JWT_SECRET_ARN = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${AWS::StackName}-jwt-signing-key-??????"
+)
 ALLOWED_POLICY_TEMPLATES = {
-    "AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "JwtSecret"}},
+    "AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Fn::Sub": JWT_SECRET_ARN}},
 }
 READ_ONLY_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
 
@@ -113,3 +118,9 @@ def test_sam_validate_lint_passes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_signing_key_policy_names_the_secret_the_functions_read() -> None:
+    secret = resources("AWS::SecretsManager::Secret")["JwtSecret"]["Properties"]
+    assert secret["Name"] == {"Fn::Sub": "${AWS::StackName}-jwt-signing-key"}
+    assert JWT_SECRET_ARN.endswith(":secret:${AWS::StackName}-jwt-signing-key-??????")
