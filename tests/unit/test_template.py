@@ -23,7 +23,8 @@ API_FUNCTIONS = {
 # The signing key, by the ARN pattern of its fixed name (Secrets Manager appends "-" + 6 characters): that and
 # nothing else. template.yaml explains why not `!Ref JwtSecret`.
 JWT_SECRET_ARN = (
-    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${AWS::StackName}-jwt-signing-key-??????"
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+    "${AWS::StackName}-jwt-signing-key-??????"
 )
 ALLOWED_POLICY_TEMPLATES = {
     "AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Fn::Sub": JWT_SECRET_ARN}},
