@@ -24,6 +24,7 @@ import boto3
 
 from shop_shared import auth
 from shop_shared.accounts import new_account_item
+from shop_shared.data.goods import stored_good
 from shop_shared.data.reviews import review_id_for
 from shop_shared.models.customers import RegisterRequest
 from shopctl.template import ROOT, resources
@@ -81,18 +82,17 @@ def seed_items() -> dict[str, list[dict[str, Any]]]:
         if username == SEED_CUSTOMER:
             item["wallet_balance"] = Decimal("100.00")
         accounts.append(item)
-    good = {
-        "id": SEED_GOOD_ID,
-        "name": "Espresso beans",
-        "category": "food",
-        "price": Decimal("12.50"),
-        "description": "1 kg, dark roast",
-        "count": 10,
-        "in_stock": "Y",
-        "rating_avg": Decimal(0),
-        "rating_count": 0,
-        "created_at": "2026-11-01T00:00:00.000Z",
-    }
+    good = stored_good(
+        {
+            "id": SEED_GOOD_ID,
+            "name": "Espresso beans",
+            "category": "food",
+            "price": Decimal("12.50"),
+            "description": "1 kg, dark roast",
+            "count": 10,
+            "created_at": "2026-11-01T00:00:00.000Z",
+        }
+    )
     review = {
         "review_id": SEED_REVIEW_ID,
         "product_id": SEED_RETIRED_GOOD_ID,

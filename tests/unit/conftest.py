@@ -6,7 +6,6 @@ import importlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ import pytest
 from moto import mock_aws
 
 from shop_shared import auth
-from shop_shared.accounts import new_account_item
-from shop_shared.models.customers import RegisterRequest
+from shopctl import devloop
 from shopctl.template import resources
 from tests.apigw import rest_event
 
@@ -112,13 +110,13 @@ def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
     return HttpResult(status=response["statusCode"], body=body, headers=headers, raw_body=raw)
 
 
-SEED_CUSTOMER = "ada"
-SEED_EMPLOYEE = "boss"
-SEED_PASSWORD = "engine1843"
-SEED_GOOD_ID = "0b5f3c2e-1d4a-4c8e-9f00-000000000001"
-# A good no longer in the catalogue, so ada's (approved) review of it leaves her free to review SEED_GOOD_ID.
-SEED_RETIRED_GOOD_ID = "0b5f3c2e-1d4a-4c8e-9f00-000000000002"
-SEED_REVIEW_ID = "b0fd1a7b-7737-59f9-a196-347cd3140c53"  # review_id_for(SEED_RETIRED_GOOD_ID, SEED_CUSTOMER)
+# The seed every sample event in events/ assumes has one definition, shared with `shopctl local seed`.
+SEED_CUSTOMER = devloop.SEED_CUSTOMER
+SEED_EMPLOYEE = devloop.SEED_EMPLOYEE
+SEED_PASSWORD = devloop.SEED_PASSWORD
+SEED_GOOD_ID = devloop.SEED_GOOD_ID
+SEED_RETIRED_GOOD_ID = devloop.SEED_RETIRED_GOOD_ID
+SEED_REVIEW_ID = devloop.SEED_REVIEW_ID
 
 
 @pytest.fixture
@@ -127,59 +125,17 @@ def seed(aws: None) -> dict[str, str]:
 
 
 def seed_data() -> dict[str, str]:
-    """The data every sample event in events/ assumes, and tokens for its placeholders.
+    """The data every sample event in events/ assumes (`devloop.seed_items`), and tokens for its placeholders.
 
     Customer `ada` (wallet 100.00), employee `boss` (both with password SEED_PASSWORD), and the good
     SEED_GOOD_ID ("Espresso beans", food, 12.50, 10 in stock), and ada's approved 4-star review SEED_REVIEW_ID
     of SEED_RETIRED_GOOD_ID.
     """
-    customers = boto3.resource("dynamodb").Table("CustomersTable")
-    for username, role in ((SEED_CUSTOMER, auth.CUSTOMER), (SEED_EMPLOYEE, auth.EMPLOYEE)):
-        request = RegisterRequest(
-            full_name=username.title(),
-            username=username,
-            password=SEED_PASSWORD,
-            age=36,
-            address="1 Seed Street",
-            gender="n/a",
-            marital_status="single",
-        )
-        item = new_account_item(request, role)
-        if username == SEED_CUSTOMER:
-            item["wallet_balance"] = Decimal("100.00")
-        customers.put_item(Item=item)
-    boto3.resource("dynamodb").Table("InventoryTable").put_item(
-        Item={
-            "id": SEED_GOOD_ID,
-            "name": "Espresso beans",
-            "category": "food",
-            "price": Decimal("12.50"),
-            "description": "1 kg, dark roast",
-            "count": 10,
-            "in_stock": "Y",
-            "rating_avg": Decimal(0),
-            "rating_count": 0,
-            "created_at": "2026-11-01T00:00:00.000Z",
-        }
-    )
-    boto3.resource("dynamodb").Table("ReviewsTable").put_item(
-        Item={
-            "review_id": SEED_REVIEW_ID,
-            "product_id": SEED_RETIRED_GOOD_ID,
-            "username": SEED_CUSTOMER,
-            "rating": 4,
-            "comment": "Smooth and not too bitter.",
-            "status": "approved",
-            "review_date": "2026-11-02T00:00:00.000Z",
-            "updated_at": "2026-11-02T00:00:00.000Z",
-            "version": 1,
-            "moderation_source": "auto",
-            "moderated_by": "auto-moderator",
-            "moderated_at": "2026-11-02T00:00:01.000Z",
-            "moderation_reason": "passed the automatic checks",
-            "moderation_rule": "clean",
-        }
-    )
+    dynamodb = boto3.resource("dynamodb")
+    for output, items in devloop.seed_items().items():
+        table = dynamodb.Table(output.removesuffix("Name"))  # the unit tables carry the logical ids
+        for item in items:
+            table.put_item(Item=item)
     return {
         "CUSTOMER_TOKEN": auth.issue_token(SEED_CUSTOMER, auth.CUSTOMER),
         "EMPLOYEE_TOKEN": auth.issue_token(SEED_EMPLOYEE, auth.EMPLOYEE),

@@ -141,8 +141,9 @@ def test_good_details_default_the_rating_to_zero_and_show_a_rated_good(call: Inv
     put_good("unrated-0001", 1)
     table("InventoryTable").update_item(
         Key={"id": SEED_GOOD_ID},
-        UpdateExpression="SET rating_avg = :a, rating_count = :c",
-        ExpressionAttributeValues={":a": Decimal("4.5"), ":c": 2},
+        # The running aggregate the moderation job keeps: two approved reviews, 4 and 5 stars.
+        UpdateExpression="SET rating_sum = :s, rating_count = :c",
+        ExpressionAttributeValues={":s": 9, ":c": 2},
     )
     unrated = call(*GOOD, {"id": "unrated-0001"}).body
     rated = call(*GOOD, {"id": SEED_GOOD_ID}).body
