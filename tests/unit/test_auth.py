@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -35,22 +36,24 @@ def test_a_valid_token_is_accepted(call: Invoke, seed: dict[str, str]) -> None:
     assert call(*GET, {"username": "ada"}, token=signed(valid_claims())).status == 200
 
 
-@pytest.mark.parametrize(
-    ("token", "code"),
-    [
-        (signed(valid_claims(exp=int(time.time()) - 5)), "TOKEN_EXPIRED"),
-        (signed(valid_claims(), key="some-other-key-0123456789abcdef0123456789"), "INVALID_TOKEN"),
-        (unsigned(valid_claims()), "INVALID_TOKEN"),
-        (signed(valid_claims(), algorithm="HS512"), "INVALID_TOKEN"),
-        (signed(valid_claims(iss="elsewhere")), "INVALID_TOKEN"),
-        (signed(valid_claims(role="admin")), "INVALID_TOKEN"),
-        (signed({k: v for k, v in valid_claims().items() if k != "exp"}), "INVALID_TOKEN"),
-        ("not-a-jwt", "INVALID_TOKEN"),
-    ],
-    ids=["expired", "wrong-key", "alg-none", "other-alg", "wrong-issuer", "unknown-role", "no-expiry", "garbage"],
-)
-def test_bad_tokens_are_401(call: Invoke, seed: dict[str, str], token: str, code: str) -> None:
-    result = call(*GET, {"username": "ada"}, token=token)
+# Tokens are minted when the test runs, not when it is collected: a long session must not turn a
+# wrong-issuer token into an expired one.
+BAD_TOKENS: dict[str, tuple[Callable[[], str], str]] = {
+    "expired": (lambda: signed(valid_claims(exp=int(time.time()) - 5)), "TOKEN_EXPIRED"),
+    "wrong-key": (lambda: signed(valid_claims(), key="some-other-key-0123456789abcdef0123456789"), "INVALID_TOKEN"),
+    "alg-none": (lambda: unsigned(valid_claims()), "INVALID_TOKEN"),
+    "other-alg": (lambda: signed(valid_claims(), algorithm="HS512"), "INVALID_TOKEN"),
+    "wrong-issuer": (lambda: signed(valid_claims(iss="elsewhere")), "INVALID_TOKEN"),
+    "unknown-role": (lambda: signed(valid_claims(role="admin")), "INVALID_TOKEN"),
+    "no-expiry": (lambda: signed({k: v for k, v in valid_claims().items() if k != "exp"}), "INVALID_TOKEN"),
+    "garbage": (lambda: "not-a-jwt", "INVALID_TOKEN"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+def test_bad_tokens_are_401(call: Invoke, seed: dict[str, str], case: str) -> None:
+    mint, code = BAD_TOKENS[case]
+    result = call(*GET, {"username": "ada"}, token=mint())
     assert result.status == 401
     assert result.body["code"] == code
 
