@@ -157,18 +157,29 @@ def condition_failure_as(error: ShopError, *, if_item_exists: ShopError | None =
         raise error from exc
 
 
-def set_fields(table_name: str, key: Item, changes: Item, missing: ShopError, *, condition: str | None = None) -> Item:
-    """SET attributes on an existing item (never creating one) and return the item as it now is.
+def set_fields(
+    table_name: str,
+    key: Item,
+    changes: Item,
+    missing: ShopError,
+    *,
+    condition: str | None = None,
+    remove: tuple[str, ...] = (),
+) -> Item:
+    """SET attributes (and REMOVE `remove`) on an existing item, never creating one; return the item as it now is.
 
     `condition` (plain attribute names) further restricts which existing items count; failing it is `missing` too.
     """
-    names = {f"#f_{field}": field for field in changes}
+    names = {f"#f_{field}": field for field in (*changes, *remove)}
     values = {f":f_{field}": value for field, value in changes.items()}
+    expression = "SET " + ", ".join(f"#f_{field} = :f_{field}" for field in changes)
+    if remove:
+        expression += " REMOVE " + ", ".join(f"#f_{field}" for field in remove)
     (key_name,) = key
     with condition_failure_as(missing):
         result = table(table_name).update_item(
             Key=key,
-            UpdateExpression="SET " + ", ".join(f"#f_{field} = :f_{field}" for field in changes),
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(#key)" + (f" AND ({condition})" if condition else ""),
             ExpressionAttributeNames={**names, "#key": key_name},
             ExpressionAttributeValues=values,

@@ -23,17 +23,15 @@ from shop_shared.data.dynamo import (
     is_condition_failure,
     old_item,
     query_page,
+    set_fields,
     table,
 )
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
 
-KEY = frozenset({"id"})
 IN_STOCK_INDEX = "in_stock"
 # A page cursor of the in-stock index: the table key plus the index key.
 IN_STOCK_PAGE_KEY = frozenset({"id", "in_stock", "name"})
 IN_STOCK = "Y"
-# `name` and `count` are DynamoDB reserved words, so every expression goes through these aliases.
-_NAMES = {"#name": "name", "#count": "count"}
 # Taking stock races only other stock-takers of the same good; each lost race means one of them succeeded.
 _MAX_STOCK_ATTEMPTS = 10
 
@@ -63,25 +61,16 @@ def create(item: Item) -> None:
 
 def update(good_id: str, changes: Item) -> Item:
     """SET the given fields of an existing good (never creating one); a new count also lists or unlists it."""
-    names = {f"#f_{field}": field for field in changes}
-    values: dict[str, Any] = {f":f_{field}": value for field, value in changes.items()}
-    expression = "SET " + ", ".join(f"#f_{field} = :f_{field}" for field in changes)
+    listed: Item = {}
+    unlisted: tuple[str, ...] = ()
     if "count" in changes:
         if changes["count"] > 0:
-            expression += ", in_stock = :listed"
-            values[":listed"] = IN_STOCK
+            listed = {"in_stock": IN_STOCK}
         else:
-            expression += " REMOVE in_stock"
-    with condition_failure_as(NotFound("Good not found")):
-        result = _table().update_item(
-            Key={"id": good_id},
-            UpdateExpression=expression,
-            ConditionExpression="attribute_exists(id)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
-    return result["Attributes"]
+            unlisted = ("in_stock",)
+    return set_fields(
+        settings().inventory_table, {"id": good_id}, changes | listed, NotFound("Good not found"), remove=unlisted
+    )
 
 
 def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
