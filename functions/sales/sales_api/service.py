@@ -80,6 +80,7 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
     for attempt in range(MAX_ATTEMPTS):
         good, balance = _purchasable(request, seen)
         sale = _sale_record(request, good, balance, sale_id=sale_id, username=username, fingerprint=fingerprint)
+        _refuse_unaffordable(sale["total_price"], balance)
         try:
             sales_table.record_purchase(sale, seen_good=good, seen_balance=balance, attempt=attempt)
         except sales_table.PurchaseCancelled as cancelled:
@@ -97,7 +98,8 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
 def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[Item, Decimal]:
     """The good and balance to price the purchase with, or the 404/409 the snapshot already proves.
 
-    Checked before writing so an obviously failing purchase costs one round trip and writes nothing.
+    Checked (with `_refuse_unaffordable`) before writing, so an obviously failing purchase costs one round trip
+    and writes nothing.
     """
     good, balance = seen.good, seen.wallet_balance
     if good is None:
@@ -106,12 +108,14 @@ def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tu
         raise NotFound("Customer not found")
     if good["count"] < request.quantity:
         raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
-    total = Decimal(good["price"]) * request.quantity
+    return good, balance
+
+
+def _refuse_unaffordable(total: Decimal, balance: Decimal) -> None:
     # A total beyond the largest amount a wallet may hold can never be paid; refusing it here also means no
     # sale is ever committed with a total the response could not express.
     if balance < total or total > MONEY_MAX:
         raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
-    return good, balance
 
 
 def _sale_record(
