@@ -8,8 +8,7 @@ the rule lives in LIVE_ACCOUNT / is_live_account and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any, cast
 
@@ -60,16 +59,10 @@ def _table() -> Table:
     return table(settings().customers_table)
 
 
-@contextmanager
-def _live_account_condition(if_live: ShopError) -> Iterator[None]:
+def _live_account_condition(if_live: ShopError) -> AbstractContextManager[None]:
     """A failed `LIVE_ACCOUNT AND <guard>` condition (with ALL_OLD on failure): 404 unless the account is live,
     then `if_live` (the guard failed)."""
-    try:
-        yield
-    except ClientError as exc:
-        if not is_condition_failure(exc):
-            raise
-        raise (if_live if is_live_account(old_item(exc)) else _not_found()) from exc
+    return condition_failure_as(_not_found(), if_item_exists=if_live, counts_as_existing=is_live_account)
 
 
 def create(item: Item) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -140,19 +140,29 @@ def is_condition_failure(exc: ClientError) -> bool:
     return error_code(exc) == "ConditionalCheckFailedException"
 
 
+def _exists(item: Item | None) -> bool:
+    return item is not None
+
+
 @contextmanager
-def condition_failure_as(error: ShopError, *, if_item_exists: ShopError | None = None) -> Iterator[None]:
+def condition_failure_as(
+    error: ShopError,
+    *,
+    if_item_exists: ShopError | None = None,
+    counts_as_existing: Callable[[Item | None], bool] = _exists,
+) -> Iterator[None]:
     """Turn a failed ConditionExpression into the domain error it means.
 
     With `if_item_exists` (and ReturnValuesOnConditionCheckFailure=ALL_OLD on the write) one round trip tells
     "no such item" (`error`, e.g. 404) from "the item exists but the guard failed" (e.g. 409 insufficient funds).
+    `counts_as_existing` decides what "exists" means for the old item (e.g. a live account, not a tombstone).
     """
     try:
         yield
     except ClientError as exc:
         if not is_condition_failure(exc):
             raise
-        if if_item_exists is not None and old_item(exc) is not None:
+        if if_item_exists is not None and counts_as_existing(old_item(exc)):
             raise if_item_exists from exc
         raise error from exc
 
