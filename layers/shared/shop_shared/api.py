@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
-from shop_shared.config import settings
+from shop_shared.config import check_required, settings
 from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
 from shop_shared.models.common import as_json_number
 from shop_shared.observability import logger, metrics, tracer
@@ -223,7 +223,12 @@ def _log_access(event: dict[str, Any], response: dict[str, Any], started: float)
 
 
 def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
-    """Wrap a resolver with correlation-id logging, tracing and metrics flushing."""
+    """Wrap a resolver with correlation-id logging, tracing and metrics flushing.
+
+    Called as the handler module is imported, after everything the function uses: a missing environment
+    variable fails the cold start here, naming it.
+    """
+    check_required()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler(capture_response=False)

@@ -12,7 +12,7 @@ import boto3
 import jwt
 from aws_lambda_powertools.event_handler.request import Request
 
-from shop_shared.config import settings
+from shop_shared.config import required, settings
 from shop_shared.errors import Forbidden, Unauthorized
 
 Role = Literal["customer", "emp"]
@@ -20,6 +20,7 @@ CUSTOMER: Role = "customer"
 EMPLOYEE: Role = "emp"
 
 _ALGORITHM = "HS256"
+_SIGNING_SECRET = required("JWT_SECRET_ARN")
 MAX_PASSWORD_BYTES = 72  # all bcrypt ever reads
 
 
@@ -49,10 +50,7 @@ def burn_password_check(password: str) -> None:
 @cache
 def _signing_key() -> str:
     # Fetched once per cold start; rotating the secret means redeploying or letting instances recycle.
-    arn = settings().jwt_secret_arn
-    if not arn:
-        raise RuntimeError("JWT_SECRET_ARN is not configured")
-    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return boto3.client("secretsmanager").get_secret_value(SecretId=_SIGNING_SECRET.value)["SecretString"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
     Page,
@@ -28,6 +28,13 @@ from shop_shared.data.dynamo import (
 )
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable, ShopError, TooManyRequests
 from shop_shared.models.common import MONEY_MAX, utc_now
+
+_TABLE = required("CUSTOMERS_TABLE")
+
+
+def table_name() -> str:
+    return _TABLE.value
+
 
 KEY = frozenset({"username"})
 
@@ -56,7 +63,7 @@ def _not_found() -> NotFound:
 
 
 def _table() -> Table:
-    return table(settings().customers_table)
+    return table(table_name())
 
 
 def _live_account_condition(if_live: ShopError) -> AbstractContextManager[None]:
@@ -85,7 +92,7 @@ def get_public(username: str) -> Item:
 def list_page(limit: int, next_token: str | None) -> Page:
     # The filter runs after Limit, so a page can be short (even empty) with a next_token: keep following it.
     return query_page(
-        settings().customers_table,
+        table_name(),
         KEY,
         limit,
         next_token,
@@ -96,7 +103,7 @@ def list_page(limit: int, next_token: str | None) -> Page:
 
 
 def update(username: str, changes: Item) -> Item:
-    return set_fields(settings().customers_table, {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
+    return set_fields(table_name(), {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
 
 
 def delete(username: str) -> None:

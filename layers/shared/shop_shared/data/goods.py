@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
     Page,
@@ -28,6 +28,13 @@ from shop_shared.data.dynamo import (
 )
 from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
 
+_TABLE = required("INVENTORY_TABLE")
+
+
+def table_name() -> str:
+    return _TABLE.value
+
+
 IN_STOCK_INDEX = "in_stock"
 # A page cursor of the in-stock index: the table key plus the index key.
 IN_STOCK_PAGE_KEY = frozenset({"id", "in_stock", "name"})
@@ -37,7 +44,7 @@ _MAX_STOCK_ATTEMPTS = 10
 
 
 def _table() -> Table:
-    return table(settings().inventory_table)
+    return table(table_name())
 
 
 def get(good_id: str) -> Item:
@@ -68,9 +75,7 @@ def update(good_id: str, changes: Item) -> Item:
             listed = {"in_stock": IN_STOCK}
         else:
             unlisted = ("in_stock",)
-    return set_fields(
-        settings().inventory_table, {"id": good_id}, changes | listed, NotFound("Good not found"), remove=unlisted
-    )
+    return set_fields(table_name(), {"id": good_id}, changes | listed, NotFound("Good not found"), remove=unlisted)
 
 
 def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
@@ -138,7 +143,7 @@ def in_stock_page(limit: int, next_token: str | None) -> Page:
     unless it is the last. One item more than the page is read so the last page says so (next_token null)
     instead of sending the client after an empty one."""
     page = query_page(
-        settings().inventory_table,
+        table_name(),
         IN_STOCK_PAGE_KEY,
         limit + 1,
         next_token,

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
+from shop_shared.data import goods as goods_table
 from shop_shared.data.dynamo import (
     Item,
     Page,
@@ -38,6 +39,13 @@ from shop_shared.models.reviews import PENDING
 
 if TYPE_CHECKING:
     from shop_shared.moderation import Decision
+
+_TABLE = required("REVIEWS_TABLE")
+
+
+def table_name() -> str:
+    return _TABLE.value
+
 
 BY_PRODUCT = "by_product"
 BY_CUSTOMER = "by_customer"
@@ -60,7 +68,7 @@ class Refused(Exception):
 
 
 def _table() -> Table:
-    return table(settings().reviews_table)
+    return table(table_name())
 
 
 def review_id_for(product_id: str, username: str) -> str:
@@ -229,7 +237,7 @@ def _newest_first(
     }
     items: list[Item] = []
     for _ in range(_MAX_QUERIES_PER_PAGE):
-        page = query_page(settings().reviews_table, key_names, limit - len(items), token, **query)
+        page = query_page(table_name(), key_names, limit - len(items), token, **query)
         items.extend(page.items)
         token = page.next_token
         if token is None or len(items) >= limit:
@@ -320,7 +328,7 @@ def move_rating_contribution(
     marker: Item = {**_marker_key(review_id), "sequence_number": sequence_number, "updated_at": now}
     if after is not None:
         marker |= {"counted_product": after.product_id, "counted_rating": after.rating}
-    marker_put: dict[str, Any] = {"TableName": settings().reviews_table, "Item": marker}
+    marker_put: dict[str, Any] = {"TableName": table_name(), "Item": marker}
     if seen.sequence_number is None:
         marker_put["ConditionExpression"] = "attribute_not_exists(review_id)"
     else:
@@ -331,7 +339,7 @@ def move_rating_contribution(
         updates = [
             {
                 "Update": {
-                    "TableName": settings().inventory_table,
+                    "TableName": goods_table.table_name(),
                     "Key": {"id": product_id},
                     "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
                     "ConditionExpression": "attribute_exists(id)",

@@ -15,10 +15,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data import customers, goods
 from shop_shared.data.dynamo import Item, Page, batch_get, deserialize, error_code, query_page, transact_write
 from shop_shared.errors import Conflict, ServiceUnavailable
+
+_TABLE = required("SALES_TABLE")
+
+
+def table_name() -> str:
+    return _TABLE.value
+
 
 # A GSI page's LastEvaluatedKey holds the table key and the index key.
 HISTORY_KEY = frozenset({"sale_id", "username", "sale_date"})
@@ -29,7 +36,7 @@ _TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "Provi
 
 def history_page(username: str, limit: int, next_token: str | None) -> Page:
     return query_page(
-        settings().sales_table,
+        table_name(),
         HISTORY_KEY,
         limit,
         next_token,
@@ -51,25 +58,25 @@ class PurchaseSnapshot:
 
 
 def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> PurchaseSnapshot:
-    names = settings()
+    inventory_table, customers_table, sales_table = goods.table_name(), customers.table_name(), table_name()
     request: dict[str, Any] = {
-        names.inventory_table: {"Keys": [{"id": good_id}], "ConsistentRead": True},
-        names.customers_table: {
+        inventory_table: {"Keys": [{"id": good_id}], "ConsistentRead": True},
+        customers_table: {
             "Keys": [{"username": username}],
             "ConsistentRead": True,
             "ProjectionExpression": f"username, wallet_balance, {customers.TOMBSTONE_ATTRIBUTE}",
         },
     }
     if sale_id is not None:
-        request[names.sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
+        request[sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
     result = batch_get(request)
     if result.get("UnprocessedKeys"):
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
         raise ServiceUnavailable("The service is busy, please retry")
     responses: dict[str, list[Item]] = result.get("Responses", {})
-    good = next(iter(responses.get(names.inventory_table, [])), None)
-    account = next(iter(responses.get(names.customers_table, [])), None)
-    sale = next(iter(responses.get(names.sales_table, [])), None)
+    good = next(iter(responses.get(inventory_table, [])), None)
+    account = next(iter(responses.get(customers_table, [])), None)
+    sale = next(iter(responses.get(sales_table, [])), None)
     return PurchaseSnapshot(good=good, wallet_balance=wallet_of(account), sale=sale)
 
 
@@ -113,21 +120,20 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
     `wallet_balance = :seen` additionally pin the snapshot the sale was priced with, so the stored
     unit_price and remaining_balance are exactly what was charged and left.
     """
-    names = settings()
     take_stock = goods.take_stock_update(sale["good_id"], sale["quantity"], int(seen_good["count"]))
     take_stock["ConditionExpression"] += " AND price = :price"
     take_stock["ExpressionAttributeValues"][":price"] = seen_good["price"]
     transact_items: list[dict[str, Any]] = [
         {
             "Update": {
-                "TableName": names.inventory_table,
+                "TableName": goods.table_name(),
                 **take_stock,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
         {
             "Update": {
-                "TableName": names.customers_table,
+                "TableName": customers.table_name(),
                 "Key": {"username": sale["username"]},
                 "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
                 "ConditionExpression": (
@@ -139,7 +145,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
         },
         {
             "Put": {
-                "TableName": names.sales_table,
+                "TableName": table_name(),
                 "Item": sale,
                 "ConditionExpression": "attribute_not_exists(sale_id)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
