@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from customers_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, employee
+from shop_shared.errors import InvalidNextToken, raises
 from shop_shared.models.common import PageOf
 from shop_shared.models.customers import Customer
 
@@ -17,6 +18,7 @@ app = create_app()
 
 
 @app.get("/customers", summary="List customers (employees)")
+@raises(InvalidNextToken)
 def list_customers(
     _: Annotated[Principal, Depends(employee)],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,

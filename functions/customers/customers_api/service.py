@@ -12,7 +12,7 @@ from shop_shared import auth
 from shop_shared.accounts import new_account_item
 from shop_shared.config import settings
 from shop_shared.data import customers as customers_table
-from shop_shared.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from shop_shared.errors import CustomerNotFound, InvalidCredentials, LoginLockedOut, RoleChangeForbidden
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.customers import (
     Customer,
@@ -48,10 +48,10 @@ def login(request: LoginRequest) -> LoginResponse:
             max_attempts=config.login_max_failures,
             window_seconds=config.login_lockout_seconds,
         )
-    except NotFound:
+    except CustomerNotFound:
         auth.burn_password_check(request.password)  # an unknown name costs the same time as a wrong password
         _fail_login()
-    except TooManyRequests:
+    except LoginLockedOut:
         # Refused before bcrypt, whatever the password: a locked account must not reveal a right guess.
         metrics.add_metric(name="LoginLockedOut", unit=MetricUnit.Count, value=1)
         raise
@@ -59,7 +59,7 @@ def login(request: LoginRequest) -> LoginResponse:
         _fail_login()
     try:
         customers_table.clear_login_attempts(request.username)
-    except NotFound:  # deleted between the reservation and now
+    except CustomerNotFound:  # deleted between the reservation and now
         _fail_login()
     role = auth.EMPLOYEE if account["role"] == auth.EMPLOYEE else auth.CUSTOMER
     return LoginResponse(
@@ -72,7 +72,7 @@ def login(request: LoginRequest) -> LoginResponse:
 
 def _fail_login() -> NoReturn:
     metrics.add_metric(name="LoginFailed", unit=MetricUnit.Count, value=1)
-    raise Unauthorized("Invalid username or password", code="INVALID_CREDENTIALS")
+    raise InvalidCredentials()
 
 
 def list_customers(limit: int, next_token: str | None) -> PageOf[Customer]:
@@ -88,7 +88,7 @@ def get_customer(principal: auth.Principal, username: str) -> Customer:
 def update_customer(principal: auth.Principal, username: str, patch: CustomerPatch) -> Customer:
     auth.require_self_or_employee(principal, username)
     if patch.role is not None and not principal.is_employee:
-        raise Forbidden("Only employees may change a role")
+        raise RoleChangeForbidden()
     changes = patch.model_dump(exclude_unset=True, exclude={"password"})
     if patch.password is not None:
         changes["password_hash"] = auth.hash_password(patch.password)

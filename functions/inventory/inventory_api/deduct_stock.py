@@ -10,12 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from inventory_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, employee
+from shop_shared.errors import GoodNotFound, HighDemand, InsufficientStock, raises
 from shop_shared.models.goods import DeductStockRequest, Good, GoodId
 
 app = create_app()
 
 
 @app.put("/inventory/<id>/deduct", summary="Deduct stock (employees)")
+@raises(GoodNotFound, InsufficientStock, HighDemand)
 def deduct_stock(
     id: Annotated[GoodId, Path()],
     body: DeductStockRequest,

@@ -10,12 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from inventory_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, employee
+from shop_shared.errors import GoodNotFound, raises
 from shop_shared.models.goods import Good, GoodId, GoodPatch
 
 app = create_app()
 
 
 @app.patch("/inventory/<id>/update", summary="Update a good (employees)")
+@raises(GoodNotFound)
 def update_good(
     id: Annotated[GoodId, Path()],
     body: GoodPatch,

@@ -11,7 +11,13 @@ from shop_shared import auth, moderation
 from shop_shared.data import goods
 from shop_shared.data import reviews as reviews_table
 from shop_shared.data.dynamo import Item, Page
-from shop_shared.errors import Forbidden, NotFound
+from shop_shared.errors import (
+    Forbidden,
+    NotReviewAuthor,
+    ReviewDeleteForbidden,
+    ReviewNotFound,
+    UnapprovedReviewsForbidden,
+)
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.reviews import (
     APPROVED,
@@ -58,11 +64,11 @@ def _page(principal: auth.Principal | None, page: Page) -> PageOf[Review]:
     return PageOf[Review](items=items, next_token=page.next_token)
 
 
-def _refusal(principal: auth.Principal, refused: reviews_table.Refused, message: str) -> Exception:
+def _refusal(principal: auth.Principal, refused: reviews_table.Refused, forbidden: Forbidden) -> Exception:
     # A review the caller may not even see is "not found", so its existence is not leaked by a 403.
     if refused.current is None or not _visible(principal, refused.current):
-        return NotFound("Review not found")
-    return Forbidden(message)
+        return ReviewNotFound()
+    return forbidden
 
 
 def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
@@ -90,7 +96,7 @@ def update(principal: auth.Principal, review_id: str, patch: ReviewPatch) -> Rev
     try:
         item = reviews_table.update_by_author(review_id, principal.username, changes, utc_now())
     except reviews_table.Refused as refused:
-        raise _refusal(principal, refused, "Only the author may edit a review") from None
+        raise _refusal(principal, refused, NotReviewAuthor()) from None
     return _view(principal, item)
 
 
@@ -98,13 +104,13 @@ def delete(principal: auth.Principal, review_id: str) -> None:
     try:
         reviews_table.delete(review_id, author=None if principal.is_employee else principal.username)
     except reviews_table.Refused as refused:
-        raise _refusal(principal, refused, "Only the author or an employee may delete a review") from None
+        raise _refusal(principal, refused, ReviewDeleteForbidden()) from None
 
 
 def get(principal: auth.Principal | None, review_id: str) -> Review:
     item = reviews_table.get(review_id)
     if not _visible(principal, item):
-        raise NotFound("Review not found")
+        raise ReviewNotFound()
     return _view(principal, item)
 
 
@@ -113,7 +119,7 @@ def _status_for(privileged: bool, requested: ReviewStatus | None) -> ReviewStatu
     if privileged:
         return requested
     if requested not in (None, APPROVED):
-        raise Forbidden("Only employees and the author may list reviews that are not approved")
+        raise UnapprovedReviewsForbidden()
     return APPROVED
 
 

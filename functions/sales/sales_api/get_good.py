@@ -8,12 +8,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from sales_api import service
 from shop_shared.api import create_app, lambda_handler
+from shop_shared.errors import GoodNotFound, raises
 from shop_shared.models.goods import GoodDetails, GoodId
 
 app = create_app()
 
 
 @app.get("/sales/goods/<id>", summary="Get a good")
+@raises(GoodNotFound)
 def get_good(id: Annotated[GoodId, Path()]) -> GoodDetails:
     return service.get_good(id)
 

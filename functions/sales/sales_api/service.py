@@ -15,7 +15,15 @@ from shop_shared import auth
 from shop_shared.data import goods as goods_table
 from shop_shared.data import sales as sales_table
 from shop_shared.data.dynamo import Item
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
+from shop_shared.errors import (
+    CustomerNotFound,
+    GoodNotFound,
+    HighDemand,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InsufficientStock,
+    PurchaseUnconfirmed,
+)
 from shop_shared.models.common import MONEY_MAX, PageOf, utc_now
 from shop_shared.models.goods import GoodDetails, GoodSummary
 from shop_shared.models.sales import Sale, SaleRecord, SellRequest
@@ -60,7 +68,7 @@ def _sale_id(username: str, idempotency_key: str | None) -> str:
 
 def _replay(stored: Item, username: str, fingerprint: str) -> Sale:
     if stored.get("username") != username or stored.get("request_fingerprint") != fingerprint:
-        raise Conflict("Idempotency-Key was already used for a different purchase", code="IDEMPOTENCY_KEY_REUSED")
+        raise IdempotencyKeyReused()
     metrics.add_metric(name="SaleReplayed", unit=MetricUnit.Count, value=1)
     return Sale.model_validate(stored)
 
@@ -92,7 +100,7 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
             continue
         metrics.add_metric(name="Sale", unit=MetricUnit.Count, value=1)
         return Sale.model_validate(sale)
-    raise ServiceUnavailable("The good is in high demand, please retry")
+    raise HighDemand()
 
 
 def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[Item, Decimal]:
@@ -103,11 +111,11 @@ def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tu
     """
     good, balance = seen.good, seen.wallet_balance
     if good is None:
-        raise NotFound("Good not found")
+        raise GoodNotFound()
     if balance is None:
-        raise NotFound("Customer not found")
+        raise CustomerNotFound()
     if good["count"] < request.quantity:
-        raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
+        raise InsufficientStock()
     return good, balance
 
 
@@ -115,7 +123,7 @@ def _refuse_unaffordable(total: Decimal, balance: Decimal) -> None:
     # A total beyond the largest amount a wallet may hold can never be paid; refusing it here also means no
     # sale is ever committed with a total the response could not express.
     if balance < total or total > MONEY_MAX:
-        raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
+        raise InsufficientFunds()
 
 
 def _sale_record(
@@ -145,7 +153,7 @@ def _replay_the_winner(
     if stored is None:
         stored = sales_table.read_for_purchase(request.good_id, username, sale_id).sale
     if stored is None:  # the winner's sale vanished again: nothing a client can act on but a retry
-        raise ServiceUnavailable("The purchase could not be confirmed, please retry")
+        raise PurchaseUnconfirmed()
     return _replay(stored, username, fingerprint)
 
 

@@ -26,7 +26,15 @@ from shop_shared.data.dynamo import (
     set_fields,
     table,
 )
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable, ShopError, TooManyRequests
+from shop_shared.errors import (
+    CustomerNotFound,
+    InsufficientFunds,
+    LoginContention,
+    LoginLockedOut,
+    ShopError,
+    UsernameTaken,
+    WalletLimitExceeded,
+)
 from shop_shared.models.common import MONEY_MAX, utc_now
 
 _TABLE = required("CUSTOMERS_TABLE")
@@ -58,10 +66,6 @@ def is_live_account(item: Item | None) -> bool:
     return item is not None and TOMBSTONE_ATTRIBUTE not in item
 
 
-def _not_found() -> NotFound:
-    return NotFound("Customer not found")
-
-
 def _table() -> Table:
     return table(table_name())
 
@@ -69,12 +73,12 @@ def _table() -> Table:
 def _live_account_condition(if_live: ShopError) -> AbstractContextManager[None]:
     """A failed `LIVE_ACCOUNT AND <guard>` condition (with ALL_OLD on failure): 404 unless the account is live,
     then `if_live` (the guard failed)."""
-    return condition_failure_as(_not_found(), if_item_exists=if_live, counts_as_existing=is_live_account)
+    return condition_failure_as(CustomerNotFound(), if_item_exists=if_live, counts_as_existing=is_live_account)
 
 
 def create(item: Item) -> None:
     # A tombstone is an existing item, so a deleted username is refused here too: names are never reused.
-    with condition_failure_as(Conflict("Username is already taken", code="USERNAME_TAKEN")):
+    with condition_failure_as(UsernameTaken()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
 
 
@@ -85,7 +89,7 @@ def get_public(username: str) -> Item:
         .get("Item")
     )
     if not is_live_account(item):
-        raise _not_found()
+        raise CustomerNotFound()
     return cast(Item, item)
 
 
@@ -103,18 +107,18 @@ def list_page(limit: int, next_token: str | None) -> Page:
 
 
 def update(username: str, changes: Item) -> Item:
-    return set_fields(table_name(), {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
+    return set_fields(table_name(), {"username": username}, changes, CustomerNotFound(), condition=LIVE_ACCOUNT)
 
 
 def delete(username: str) -> None:
     """Replace the account with its tombstone in one conditional write: profile, hash and wallet are gone at once."""
-    with condition_failure_as(_not_found()):
+    with condition_failure_as(CustomerNotFound()):
         _table().put_item(Item={"username": username, TOMBSTONE_ATTRIBUTE: utc_now()}, ConditionExpression=LIVE_ACCOUNT)
 
 
 def add_to_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic credit, refused (409, nothing written) when the new balance would exceed what Money can express."""
-    too_much = Conflict("The wallet balance would exceed the maximum", code="WALLET_LIMIT_EXCEEDED")
+    too_much = WalletLimitExceeded()
     with _live_account_condition(if_live=too_much):
         result = _table().update_item(
             Key={"username": username},
@@ -129,7 +133,7 @@ def add_to_wallet(username: str, amount: Decimal) -> Decimal:
 
 def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
-    with _live_account_condition(if_live=Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")):
+    with _live_account_condition(if_live=InsufficientFunds()):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="SET wallet_balance = wallet_balance - :amount",
@@ -172,19 +176,17 @@ def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_
         if account is not None:
             return account
         if not is_live_account(seen):
-            raise _not_found()
+            raise CustomerNotFound()
         started = int(cast(Item, seen)[_WINDOW_START])
         if started > expired_before:  # the current window's budget is used
-            raise TooManyRequests(
-                "Too many login attempts; try again later", retry_after=max(1, started + window_seconds - now)
-            )
+            raise LoginLockedOut(retry_after=max(1, started + window_seconds - now))
         account, seen = _conditional_update(username, names, restart_window)
         if account is not None:
             return account
         if not is_live_account(seen):
-            raise _not_found()
+            raise CustomerNotFound()
         # Another request restarted the window (or a login cleared it) meanwhile: count in that one.
-    raise ServiceUnavailable("Login attempts are contending; try again")
+    raise LoginContention()
 
 
 def _conditional_update(username: str, names: dict[str, str], write: dict[str, Any]) -> tuple[Item | None, Item | None]:
@@ -206,7 +208,7 @@ def _conditional_update(username: str, names: dict[str, str], write: dict[str, A
 
 def clear_login_attempts(username: str) -> None:
     """After a successful login the next attempt opens a fresh window. NotFound: the account was deleted meanwhile."""
-    with condition_failure_as(_not_found()):
+    with condition_failure_as(CustomerNotFound()):
         _table().update_item(
             Key={"username": username},
             UpdateExpression="REMOVE #attempts, #start",

@@ -26,7 +26,7 @@ from shop_shared.data.dynamo import (
     set_fields,
     table,
 )
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
+from shop_shared.errors import GoodNotFound, HighDemand, InsufficientStock
 
 _TABLE = required("INVENTORY_TABLE")
 
@@ -50,7 +50,7 @@ def _table() -> Table:
 def get(good_id: str) -> Item:
     item = _table().get_item(Key={"id": good_id}).get("Item")
     if item is None:
-        raise NotFound("Good not found")
+        raise GoodNotFound()
     return item
 
 
@@ -75,7 +75,7 @@ def update(good_id: str, changes: Item) -> Item:
             listed = {"in_stock": IN_STOCK}
         else:
             unlisted = ("in_stock",)
-    return set_fields(table_name(), {"id": good_id}, changes | listed, NotFound("Good not found"), remove=unlisted)
+    return set_fields(table_name(), {"id": good_id}, changes | listed, GoodNotFound(), remove=unlisted)
 
 
 def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
@@ -124,17 +124,17 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
                 raise
             current = old_item(exc)
             if current is None:
-                raise NotFound("Good not found") from exc
+                raise GoodNotFound() from exc
             seen_count = int(current["count"])
             if seen_count < count:
-                raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK") from exc
+                raise InsufficientStock() from exc
             continue
         return result["Attributes"]
-    raise ServiceUnavailable("The good is in high demand, please retry")
+    raise HighDemand()
 
 
 def delete(good_id: str) -> None:
-    with condition_failure_as(NotFound("Good not found")):
+    with condition_failure_as(GoodNotFound()):
         _table().delete_item(Key={"id": good_id}, ConditionExpression="attribute_exists(id)")
 
 

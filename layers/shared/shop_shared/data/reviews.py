@@ -34,7 +34,7 @@ from shop_shared.data.dynamo import (
     table,
     transact_write,
 )
-from shop_shared.errors import Conflict, NotFound
+from shop_shared.errors import DuplicateReview, ReviewNotFound
 from shop_shared.models.reviews import PENDING
 
 if TYPE_CHECKING:
@@ -82,14 +82,14 @@ def new_revision() -> str:
 
 
 def create(item: Item) -> None:
-    with condition_failure_as(Conflict("You have already reviewed this good", code="DUPLICATE_REVIEW")):
+    with condition_failure_as(DuplicateReview()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(review_id)")
 
 
 def get(review_id: str, *, consistent: bool = False) -> Item:
     item = _table().get_item(Key={"review_id": review_id}, ConsistentRead=consistent).get("Item")
     if item is None:
-        raise NotFound("Review not found")
+        raise ReviewNotFound()
     return item
 
 
@@ -153,7 +153,7 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
     else:
         assignments += ", moderation_reason = :reason"
         values[":reason"] = reason
-    with condition_failure_as(NotFound("Review not found")):
+    with condition_failure_as(ReviewNotFound()):
         result = _table().update_item(
             Key={"review_id": review_id},
             UpdateExpression=f"SET {assignments} REMOVE {', '.join(removals)}",

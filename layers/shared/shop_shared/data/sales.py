@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from shop_shared.config import required
 from shop_shared.data import customers, goods
 from shop_shared.data.dynamo import Item, Page, batch_get, deserialize, error_code, query_page, transact_write
-from shop_shared.errors import Conflict, ServiceUnavailable
+from shop_shared.errors import IdempotencyKeyReused, ServiceBusy
 
 _TABLE = required("SALES_TABLE")
 
@@ -72,7 +72,7 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
     result = batch_get(request)
     if result.get("UnprocessedKeys"):
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
-        raise ServiceUnavailable("The service is busy, please retry")
+        raise ServiceBusy()
     responses: dict[str, list[Item]] = result.get("Responses", {})
     good = next(iter(responses.get(inventory_table, [])), None)
     account = next(iter(responses.get(customers_table, [])), None)
@@ -158,7 +158,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
         code = error_code(exc)
         if code == "IdempotentParameterMismatchException":
             # Unreachable while the token hashes the whole payload; mapped so it can never surface as a 500.
-            raise Conflict("Idempotency key reused with a different request", code="IDEMPOTENCY_KEY_REUSED") from exc
+            raise IdempotencyKeyReused() from exc
         if code != "TransactionCanceledException":
             raise
         raise _cancelled(exc) from exc
