@@ -12,6 +12,7 @@ from decimal import Decimal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shop_shared import auth
+from shop_shared.data import customers as customers_table
 from shop_shared.data import goods as goods_table
 from shop_shared.data import sales as sales_table
 from shop_shared.data.dynamo import Item
@@ -162,5 +163,7 @@ def _seen_after(
 ) -> sales_table.PurchaseSnapshot:
     """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
     good = cancelled.good.current if cancelled.good.failed else seen.good
-    balance = sales_table.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
+    balance = (
+        customers_table.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
+    )
     return sales_table.PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)

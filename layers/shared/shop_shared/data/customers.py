@@ -131,6 +131,44 @@ def add_to_wallet(username: str, amount: Decimal) -> Decimal:
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
+def debit_wallet_member(username: str, total: Decimal, seen_balance: Decimal) -> dict[str, Any]:
+    """The TransactWriteItems member that takes `total` from a live account's wallet as the purchase saw it:
+    pinned to `seen_balance`, so a sale's remaining_balance is exactly what was left."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": {"username": username},
+            "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
+            "ConditionExpression": f"{LIVE_ACCOUNT} AND wallet_balance = :seen AND wallet_balance >= :total",
+            "ExpressionAttributeValues": {":total": total, ":seen": seen_balance},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def consistent_wallet_read(username: str) -> dict[str, Any]:
+    """This table's part of a BatchGetItem that reads one wallet, strongly consistent; see `wallet_from_batch`."""
+    return {
+        table_name(): {
+            "Keys": [{"username": username}],
+            "ConsistentRead": True,
+            "ProjectionExpression": f"username, wallet_balance, {TOMBSTONE_ATTRIBUTE}",
+        }
+    }
+
+
+def wallet_from_batch(responses: dict[str, list[Item]]) -> Decimal | None:
+    """The balance a BatchGetItem with `consistent_wallet_read` returned; None when there is no account."""
+    return wallet_of(next(iter(responses.get(table_name(), [])), None))
+
+
+def wallet_of(account: Item | None) -> Decimal | None:
+    """The balance of a live account's item image; None when there is no account to charge (none, or a tombstone)."""
+    if not is_live_account(account):
+        return None
+    return Decimal(cast(Item, account).get("wallet_balance", 0))
+
+
 def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
     with _live_account_condition(if_live=InsufficientFunds()):

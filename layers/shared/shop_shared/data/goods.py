@@ -4,7 +4,9 @@ Attributes: id, name, category, price (N), description, count (N), created_at, u
 rating_count (N), the running aggregate of approved reviews the moderation job keeps (rating_avg is derived
 when read); and `in_stock` ("Y"), present exactly while count > 0: the key of the sparse `in_stock` index the
 shop window reads, so browsing never reads a sold-out good. Every write that changes `count` goes through this
-module, which keeps `in_stock` in step with it in the same write.
+module, which keeps `in_stock` in step with it in the same write. Every write of this table is built here,
+including the members other modules' transactions compose (`take_stock_member` for a purchase,
+`add_rating_member` for the reviews job's rating aggregate).
 """
 
 from __future__ import annotations
@@ -131,6 +133,39 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
             continue
         return result["Attributes"]
     raise HighDemand()
+
+
+def take_stock_member(good_id: str, quantity: int, seen: Item) -> dict[str, Any]:
+    """The TransactWriteItems member that takes `quantity` units of a good as `seen` (the purchase's snapshot):
+    also pinned to the price it was seen at, so a sale records exactly the unit price it charged."""
+    update = take_stock_update(good_id, quantity, int(seen["count"]))
+    update["ConditionExpression"] += " AND price = :price"
+    update["ExpressionAttributeValues"][":price"] = seen["price"]
+    return {"Update": {"TableName": table_name(), **update, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+
+
+def add_rating_member(good_id: str, rating_sum: int, rating_count: int, now: str) -> dict[str, Any]:
+    """The TransactWriteItems member that moves a good's running rating aggregate (the reviews moderation job's);
+    conditioned on the good existing, so a deleted good is never re-created by it."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": {"id": good_id},
+            "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
+            "ConditionExpression": "attribute_exists(id)",
+            "ExpressionAttributeValues": {":sum": rating_sum, ":count": rating_count, ":now": now},
+        }
+    }
+
+
+def consistent_read(good_id: str) -> dict[str, Any]:
+    """This table's part of a BatchGetItem that reads one good, strongly consistent; see `from_batch`."""
+    return {table_name(): {"Keys": [{"id": good_id}], "ConsistentRead": True}}
+
+
+def from_batch(responses: dict[str, list[Item]]) -> Item | None:
+    """The good a BatchGetItem with `consistent_read` returned (None: no such good)."""
+    return next(iter(responses.get(table_name(), [])), None)
 
 
 def delete(good_id: str) -> None:

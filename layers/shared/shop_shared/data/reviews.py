@@ -337,16 +337,7 @@ def move_rating_contribution(
     goods = _deltas(seen.counted, after)
     while True:
         updates = [
-            {
-                "Update": {
-                    "TableName": goods_table.table_name(),
-                    "Key": {"id": product_id},
-                    "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
-                    "ConditionExpression": "attribute_exists(id)",
-                    "ExpressionAttributeValues": {":sum": total, ":count": count, ":now": now},
-                }
-            }
-            for product_id, (total, count) in goods.items()
+            goods_table.add_rating_member(product_id, total, count, now) for product_id, (total, count) in goods.items()
         ]
         try:
             transact_write([{"Put": marker_put}, *updates])

@@ -1,6 +1,9 @@
 """The sales table (one item per sale, keyed by `sale_id`, GSI `by_customer` on username + sale_date) and the
 purchase itself, which writes the inventory, customers and sales tables in one transaction.
 
+This module owns only the sales table: the purchase transaction is composed of the members the inventory and
+customers modules build for their own tables (`goods.take_stock_member`, `customers.debit_wallet_member`).
+
 A sale item is a snapshot: sale_id, username, good_id, good_name, quantity, unit_price, total_price,
 remaining_balance, sale_date and request_fingerprint (what an Idempotency-Key replay is compared against).
 """
@@ -58,33 +61,18 @@ class PurchaseSnapshot:
 
 
 def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> PurchaseSnapshot:
-    inventory_table, customers_table, sales_table = goods.table_name(), customers.table_name(), table_name()
-    request: dict[str, Any] = {
-        inventory_table: {"Keys": [{"id": good_id}], "ConsistentRead": True},
-        customers_table: {
-            "Keys": [{"username": username}],
-            "ConsistentRead": True,
-            "ProjectionExpression": f"username, wallet_balance, {customers.TOMBSTONE_ATTRIBUTE}",
-        },
-    }
+    request: dict[str, Any] = {**goods.consistent_read(good_id), **customers.consistent_wallet_read(username)}
     if sale_id is not None:
-        request[sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
+        request[table_name()] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
     result = batch_get(request)
     if result.get("UnprocessedKeys"):
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
         raise ServiceBusy()
     responses: dict[str, list[Item]] = result.get("Responses", {})
-    good = next(iter(responses.get(inventory_table, [])), None)
-    account = next(iter(responses.get(customers_table, [])), None)
-    sale = next(iter(responses.get(sales_table, [])), None)
-    return PurchaseSnapshot(good=good, wallet_balance=wallet_of(account), sale=sale)
-
-
-def wallet_of(account: Item | None) -> Decimal | None:
-    """The balance of a live account's item image; None when there is no account to charge (none, or a tombstone)."""
-    if account is None or not customers.is_live_account(account):
-        return None
-    return Decimal(account.get("wallet_balance", 0))
+    sale = next(iter(responses.get(table_name(), [])), None)
+    return PurchaseSnapshot(
+        good=goods.from_batch(responses), wallet_balance=customers.wallet_from_batch(responses), sale=sale
+    )
 
 
 @dataclass(frozen=True)
@@ -120,29 +108,9 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
     `wallet_balance = :seen` additionally pin the snapshot the sale was priced with, so the stored
     unit_price and remaining_balance are exactly what was charged and left.
     """
-    take_stock = goods.take_stock_update(sale["good_id"], sale["quantity"], int(seen_good["count"]))
-    take_stock["ConditionExpression"] += " AND price = :price"
-    take_stock["ExpressionAttributeValues"][":price"] = seen_good["price"]
-    transact_items: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": goods.table_name(),
-                **take_stock,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        {
-            "Update": {
-                "TableName": customers.table_name(),
-                "Key": {"username": sale["username"]},
-                "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
-                "ConditionExpression": (
-                    f"{customers.LIVE_ACCOUNT} AND wallet_balance = :seen AND wallet_balance >= :total"
-                ),
-                "ExpressionAttributeValues": {":total": sale["total_price"], ":seen": seen_balance},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
+    transact_items = [
+        goods.take_stock_member(sale["good_id"], sale["quantity"], seen_good),
+        customers.debit_wallet_member(sale["username"], sale["total_price"], seen_balance),
         {
             "Put": {
                 "TableName": table_name(),
