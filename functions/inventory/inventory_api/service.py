@@ -7,6 +7,7 @@ import uuid
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shop_shared.data import goods as goods_table
+from shop_shared.data.goods import GoodItem
 from shop_shared.models.common import utc_now
 from shop_shared.models.goods import Good, GoodPatch, NewGood
 from shop_shared.observability import metrics
@@ -14,12 +15,16 @@ from shop_shared.observability import metrics
 
 def add_good(request: NewGood) -> Good:
     now = utc_now()
-    item = {
-        **request.model_dump(),
-        "id": str(uuid.uuid4()),
-        "created_at": now,
-        "updated_at": now,
-    }
+    item = GoodItem(
+        id=str(uuid.uuid4()),
+        name=request.name,
+        category=request.category,
+        price=request.price,
+        description=request.description,
+        count=request.count,
+        created_at=now,
+        updated_at=now,
+    )
     goods_table.create(item)
     metrics.add_metric(name="GoodAdded", unit=MetricUnit.Count, value=1)
     return Good.model_validate(item)

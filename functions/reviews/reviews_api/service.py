@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 from shop_shared import auth, moderation
 from shop_shared.data import goods
 from shop_shared.data import reviews as reviews_table
-from shop_shared.data.dynamo import Item, Page
+from shop_shared.data.dynamo import Page
 from shop_shared.errors import (
     Forbidden,
     NotReviewAuthor,
@@ -35,15 +36,15 @@ from shop_shared.observability import logger, metrics
 _HIDDEN_FROM_PUBLIC = {"moderation_reason": None, "moderation_source": None, "moderated_at": None, "moderated_by": None}
 
 
-def _is_author_or_employee(principal: auth.Principal | None, item: Item) -> bool:
+def _is_author_or_employee(principal: auth.Principal | None, item: Mapping[str, Any]) -> bool:
     return principal is not None and (principal.is_employee or principal.username == item.get("username"))
 
 
-def _visible(principal: auth.Principal | None, item: Item) -> bool:
+def _visible(principal: auth.Principal | None, item: Mapping[str, Any]) -> bool:
     return item.get("status") == APPROVED or _is_author_or_employee(principal, item)
 
 
-def _view(principal: auth.Principal | None, item: Item) -> Review:
+def _view(principal: auth.Principal | None, item: Mapping[str, Any]) -> Review:
     review = Review.model_validate(item)
     if principal is not None and principal.is_employee:
         return review
@@ -74,7 +75,7 @@ def _refusal(principal: auth.Principal, refused: reviews_table.Refused, forbidde
 def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
     goods.get(request.product_id)
     now = utc_now()
-    item: Item = {
+    item: reviews_table.ReviewItem = {
         "review_id": reviews_table.review_id_for(request.product_id, principal.username),
         "product_id": request.product_id,
         "username": principal.username,

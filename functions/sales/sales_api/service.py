@@ -12,10 +12,10 @@ from decimal import Decimal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shop_shared import auth
-from shop_shared.data import customers as customers_table
 from shop_shared.data import goods as goods_table
 from shop_shared.data import sales as sales_table
-from shop_shared.data.dynamo import Item
+from shop_shared.data.goods import GoodItem
+from shop_shared.data.sales import SaleItem
 from shop_shared.errors import (
     CustomerNotFound,
     GoodNotFound,
@@ -67,7 +67,7 @@ def _sale_id(username: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_SALE_ID_NAMESPACE, f"{username}\n{idempotency_key}"))
 
 
-def _replay(stored: Item, username: str, fingerprint: str) -> Sale:
+def _replay(stored: SaleItem, username: str, fingerprint: str) -> Sale:
     if stored.get("username") != username or stored.get("request_fingerprint") != fingerprint:
         raise IdempotencyKeyReused()
     metrics.add_metric(name="SaleReplayed", unit=MetricUnit.Count, value=1)
@@ -95,7 +95,7 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
         except sales_table.PurchaseCancelled as cancelled:
             if cancelled.sale.failed:
                 return _replay_the_winner(cancelled, request, username, sale_id, fingerprint)
-            seen = _seen_after(seen, cancelled)
+            seen = sales_table.snapshot_after(seen, cancelled)
             logger.info("purchase retried", extra={"attempt": attempt, "transient": cancelled.transient})
             time.sleep(random.uniform(0, _MAX_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
             continue
@@ -104,7 +104,7 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
     raise HighDemand()
 
 
-def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[Item, Decimal]:
+def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[GoodItem, Decimal]:
     """The good and balance to price the purchase with, or the 404/409 the snapshot already proves.
 
     Checked (with `_refuse_unaffordable`) before writing, so an obviously failing purchase costs one round trip
@@ -128,42 +128,31 @@ def _refuse_unaffordable(total: Decimal, balance: Decimal) -> None:
 
 
 def _sale_record(
-    request: SellRequest, good: Item, balance: Decimal, *, sale_id: str, username: str, fingerprint: str
-) -> Item:
+    request: SellRequest, good: GoodItem, balance: Decimal, *, sale_id: str, username: str, fingerprint: str
+) -> SaleItem:
     unit_price = Decimal(good["price"])
     total = unit_price * request.quantity
-    return {
-        "sale_id": sale_id,
-        "username": username,
-        "good_id": request.good_id,
-        "good_name": good["name"],
-        "quantity": request.quantity,
-        "unit_price": unit_price,
-        "total_price": total,
-        "remaining_balance": balance - total,
-        "sale_date": utc_now(),
-        "request_fingerprint": fingerprint,
-    }
+    return SaleItem(
+        sale_id=sale_id,
+        username=username,
+        good_id=request.good_id,
+        good_name=good["name"],
+        quantity=request.quantity,
+        unit_price=unit_price,
+        total_price=total,
+        remaining_balance=balance - total,
+        sale_date=utc_now(),
+        request_fingerprint=fingerprint,
+    )
 
 
 def _replay_the_winner(
     cancelled: sales_table.PurchaseCancelled, request: SellRequest, username: str, sale_id: str, fingerprint: str
 ) -> Sale:
     """A concurrent request with the same Idempotency-Key committed first: answer with its sale."""
-    stored = cancelled.sale.current
+    stored = cancelled.existing_sale
     if stored is None:
         stored = sales_table.read_for_purchase(request.good_id, username, sale_id).sale
     if stored is None:  # the winner's sale vanished again: nothing a client can act on but a retry
         raise PurchaseUnconfirmed()
     return _replay(stored, username, fingerprint)
-
-
-def _seen_after(
-    seen: sales_table.PurchaseSnapshot, cancelled: sales_table.PurchaseCancelled
-) -> sales_table.PurchaseSnapshot:
-    """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
-    good = cancelled.good.current if cancelled.good.failed else seen.good
-    balance = (
-        customers_table.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
-    )
-    return sales_table.PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
 from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -36,6 +37,31 @@ from shop_shared.errors import (
     WalletLimitExceeded,
 )
 from shop_shared.models.common import MONEY_MAX, utc_now
+
+
+class PublicAccount(TypedDict):
+    """What an account shows (get_public, the list): no password hash, no login counters."""
+
+    username: str
+    full_name: str
+    age: Number
+    address: str
+    gender: str
+    marital_status: str
+    wallet_balance: Decimal
+    role: str
+    created_at: str
+    updated_at: NotRequired[str]
+
+
+class AccountItem(PublicAccount):
+    """A live account as stored. A tombstone is only `username` + `deleted_at` (see the module docstring)."""
+
+    password_hash: str
+    password_reset_required: NotRequired[bool]  # set by shopctl import-original for unusable hashes
+    login_attempts: NotRequired[Number]
+    login_window_start: NotRequired[Number]
+
 
 _TABLE = required("CUSTOMERS_TABLE")
 
@@ -76,13 +102,13 @@ def _live_account_condition(if_live: ShopError) -> AbstractContextManager[None]:
     return condition_failure_as(CustomerNotFound(), if_item_exists=if_live, counts_as_existing=is_live_account)
 
 
-def create(item: Item) -> None:
+def create(item: AccountItem) -> None:
     # A tombstone is an existing item, so a deleted username is refused here too: names are never reused.
     with condition_failure_as(UsernameTaken()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
 
 
-def get_public(username: str) -> Item:
+def get_public(username: str) -> PublicAccount:
     item = (
         _table()
         .get_item(Key={"username": username}, ProjectionExpression=_PUBLIC, ExpressionAttributeNames=_NAMES)
@@ -90,7 +116,7 @@ def get_public(username: str) -> Item:
     )
     if not is_live_account(item):
         raise CustomerNotFound()
-    return cast(Item, item)
+    return cast(PublicAccount, item)
 
 
 def list_page(limit: int, next_token: str | None) -> Page:
@@ -106,8 +132,11 @@ def list_page(limit: int, next_token: str | None) -> Page:
     )
 
 
-def update(username: str, changes: Item) -> Item:
-    return set_fields(table_name(), {"username": username}, changes, CustomerNotFound(), condition=LIVE_ACCOUNT)
+def update(username: str, changes: Item) -> AccountItem:
+    return cast(
+        AccountItem,
+        set_fields(table_name(), {"username": username}, changes, CustomerNotFound(), condition=LIVE_ACCOUNT),
+    )
 
 
 def delete(username: str) -> None:
@@ -183,7 +212,7 @@ def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
-def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_seconds: int) -> Item:
+def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_seconds: int) -> AccountItem:
     """Reserve one password check for `username` BEFORE it runs, and return the account (password hash included).
 
     One conditional UpdateItem counts the attempt and brings the item back, so concurrent requests can never run
@@ -212,7 +241,7 @@ def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_
     for _ in range(3):  # normally one pass, and one call in it
         account, seen = _conditional_update(username, names, within_budget)
         if account is not None:
-            return account
+            return cast(AccountItem, account)
         if not is_live_account(seen):
             raise CustomerNotFound()
         started = int(cast(Item, seen)[_WINDOW_START])
@@ -220,7 +249,7 @@ def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_
             raise LoginLockedOut(retry_after=max(1, started + window_seconds - now))
         account, seen = _conditional_update(username, names, restart_window)
         if account is not None:
-            return account
+            return cast(AccountItem, account)
         if not is_live_account(seen):
             raise CustomerNotFound()
         # Another request restarted the window (or a login cleared it) meanwhile: count in that one.

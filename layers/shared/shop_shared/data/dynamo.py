@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 _BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
 
 Item = dict[str, Any]
+# A number attribute: written as int or Decimal, always read back as Decimal.
+Number = int | Decimal
 
 
 _SERIALIZER = TypeSerializer()

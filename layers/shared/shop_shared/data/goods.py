@@ -11,13 +11,16 @@ including the members other modules' transactions compose (`take_stock_member` f
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
 from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -29,6 +32,24 @@ from shop_shared.data.dynamo import (
     table,
 )
 from shop_shared.errors import GoodNotFound, HighDemand, InsufficientStock
+
+
+class GoodItem(TypedDict):
+    """A good as stored (see the module docstring)."""
+
+    id: str
+    name: str
+    category: str
+    price: Decimal
+    description: str
+    count: Number
+    created_at: str
+    updated_at: str
+    rating_sum: NotRequired[Number]
+    rating_count: NotRequired[Number]
+    rating_updated_at: NotRequired[str]
+    in_stock: NotRequired[str]
+
 
 _TABLE = required("INVENTORY_TABLE")
 
@@ -49,26 +70,26 @@ def _table() -> Table:
     return table(table_name())
 
 
-def get(good_id: str) -> Item:
+def get(good_id: str) -> GoodItem:
     item = _table().get_item(Key={"id": good_id}).get("Item")
     if item is None:
         raise GoodNotFound()
-    return item
+    return cast(GoodItem, item)
 
 
-def stored_good(item: Item) -> Item:
+def stored_good(item: Mapping[str, Any]) -> Item:
     """A new good's item as stored (also for bulk imports): an empty rating aggregate, which only the reviews
     moderation job moves, and listed in the in-stock index when it has stock."""
     stored = {"rating_sum": 0, "rating_count": 0, **item}
     return {**stored, "in_stock": IN_STOCK} if item["count"] > 0 else stored
 
 
-def create(item: Item) -> None:
+def create(item: GoodItem) -> None:
     # A uuid4 collision is not expected; the condition just makes sure one could never overwrite a good.
     _table().put_item(Item=stored_good(item), ConditionExpression="attribute_not_exists(id)")
 
 
-def update(good_id: str, changes: Item) -> Item:
+def update(good_id: str, changes: Item) -> GoodItem:
     """SET the given fields of an existing good (never creating one); a new count also lists or unlists it."""
     listed: Item = {}
     unlisted: tuple[str, ...] = ()
@@ -77,7 +98,7 @@ def update(good_id: str, changes: Item) -> Item:
             listed = {"in_stock": IN_STOCK}
         else:
             unlisted = ("in_stock",)
-    return set_fields(table_name(), {"id": good_id}, changes | listed, GoodNotFound(), remove=unlisted)
+    return cast(GoodItem, set_fields(table_name(), {"id": good_id}, changes | listed, GoodNotFound(), remove=unlisted))
 
 
 def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
@@ -107,7 +128,7 @@ def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: 
     }
 
 
-def take_stock(good_id: str, count: int, updated_at: str) -> Item:
+def take_stock(good_id: str, count: int, updated_at: str) -> GoodItem:
     """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero.
 
     The first write assumes units will remain (the common case, one round trip); if the condition fails, the
@@ -131,11 +152,11 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
             if seen_count < count:
                 raise InsufficientStock() from exc
             continue
-        return result["Attributes"]
+        return cast(GoodItem, result["Attributes"])
     raise HighDemand()
 
 
-def take_stock_member(good_id: str, quantity: int, seen: Item) -> dict[str, Any]:
+def take_stock_member(good_id: str, quantity: int, seen: GoodItem) -> dict[str, Any]:
     """The TransactWriteItems member that takes `quantity` units of a good as `seen` (the purchase's snapshot):
     also pinned to the price it was seen at, so a sale records exactly the unit price it charged."""
     update = take_stock_update(good_id, quantity, int(seen["count"]))
@@ -163,9 +184,9 @@ def consistent_read(good_id: str) -> dict[str, Any]:
     return {table_name(): {"Keys": [{"id": good_id}], "ConsistentRead": True}}
 
 
-def from_batch(responses: dict[str, list[Item]]) -> Item | None:
+def from_batch(responses: dict[str, list[Item]]) -> GoodItem | None:
     """The good a BatchGetItem with `consistent_read` returned (None: no such good)."""
-    return next(iter(responses.get(table_name(), [])), None)
+    return cast(GoodItem | None, next(iter(responses.get(table_name(), [])), None))
 
 
 def delete(good_id: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
@@ -24,6 +24,7 @@ from shop_shared.config import required
 from shop_shared.data import goods as goods_table
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -39,6 +40,27 @@ from shop_shared.models.reviews import PENDING
 
 if TYPE_CHECKING:
     from shop_shared.moderation import Decision
+
+
+class ReviewItem(TypedDict):
+    """A review as stored (see the module docstring); rating markers share the table but not this shape."""
+
+    review_id: str
+    product_id: str
+    username: str
+    rating: Number
+    comment: str
+    status: str
+    review_date: str
+    updated_at: str
+    revision: NotRequired[str]  # absent only on images written before revisions existed
+    version: Number
+    moderation_source: NotRequired[str]
+    moderated_by: NotRequired[str]
+    moderated_at: NotRequired[str]
+    moderation_reason: NotRequired[str]
+    moderation_rule: NotRequired[str]
+
 
 _TABLE = required("REVIEWS_TABLE")
 
@@ -81,23 +103,23 @@ def new_revision() -> str:
     return str(uuid.uuid4())
 
 
-def create(item: Item) -> None:
+def create(item: ReviewItem) -> None:
     with condition_failure_as(DuplicateReview()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(review_id)")
 
 
-def get(review_id: str, *, consistent: bool = False) -> Item:
+def get(review_id: str, *, consistent: bool = False) -> ReviewItem:
     item = _table().get_item(Key={"review_id": review_id}, ConsistentRead=consistent).get("Item")
     if item is None:
         raise ReviewNotFound()
-    return item
+    return cast(ReviewItem, item)
 
 
 def _refused(exc: ClientError) -> Refused:
     return Refused(old_item(exc))
 
 
-def update_by_author(review_id: str, username: str, changes: Item, now: str) -> Item:
+def update_by_author(review_id: str, username: str, changes: Item, now: str) -> ReviewItem:
     """Apply the author's edit and send the review back to moderation; Refused unless it exists and is theirs."""
     names = {f"#{field}": field for field in changes} | {"#status": "status"}
     values = {f":{field}": value for field, value in changes.items()}
@@ -121,7 +143,7 @@ def update_by_author(review_id: str, username: str, changes: Item, now: str) -> 
         if is_condition_failure(exc):
             raise _refused(exc) from exc
         raise
-    return result["Attributes"]
+    return cast(ReviewItem, result["Attributes"])
 
 
 def delete(review_id: str, author: str | None) -> None:
@@ -144,7 +166,7 @@ def delete(review_id: str, author: str | None) -> None:
         raise
 
 
-def record_employee_decision(review_id: str, status: str, employee: str, reason: str | None, now: str) -> Item:
+def record_employee_decision(review_id: str, status: str, employee: str, reason: str | None, now: str) -> ReviewItem:
     values: dict[str, Any] = {":status": status, ":source": "employee", ":by": employee, ":now": now}
     assignments = "#status = :status, moderation_source = :source, moderated_by = :by, moderated_at = :now"
     removals = ["moderation_rule"]
@@ -162,7 +184,7 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
-    return result["Attributes"]
+    return cast(ReviewItem, result["Attributes"])
 
 
 def record_auto_decision(review_id: str, revision: str | None, version: int, decision: Decision, now: str) -> bool:

@@ -14,14 +14,30 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
 from shop_shared.config import required
 from shop_shared.data import customers, goods
-from shop_shared.data.dynamo import Item, Page, batch_get, deserialize, error_code, query_page, transact_write
+from shop_shared.data.dynamo import Item, Number, Page, batch_get, deserialize, error_code, query_page, transact_write
 from shop_shared.errors import IdempotencyKeyReused, ServiceBusy
+
+
+class SaleItem(TypedDict):
+    """A sale as stored (see the module docstring)."""
+
+    sale_id: str
+    username: str
+    good_id: str
+    good_name: str
+    quantity: Number
+    unit_price: Decimal
+    total_price: Decimal
+    remaining_balance: Decimal
+    sale_date: str
+    request_fingerprint: NotRequired[str]  # absent on sales imported from the original system
+
 
 _TABLE = required("SALES_TABLE")
 
@@ -55,9 +71,9 @@ def history_page(username: str, limit: int, next_token: str | None) -> Page:
 class PurchaseSnapshot:
     """What a purchase is priced and checked against, all read in one BatchGetItem round trip."""
 
-    good: Item | None
+    good: goods.GoodItem | None
     wallet_balance: Decimal | None  # None: no such customer
-    sale: Item | None  # the sale an Idempotency-Key already produced, if any
+    sale: SaleItem | None  # the sale an Idempotency-Key already produced, if any
 
 
 def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> PurchaseSnapshot:
@@ -69,7 +85,7 @@ def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> Purch
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
         raise ServiceBusy()
     responses: dict[str, list[Item]] = result.get("Responses", {})
-    sale = next(iter(responses.get(table_name(), [])), None)
+    sale = cast(SaleItem | None, next(iter(responses.get(table_name(), [])), None))
     return PurchaseSnapshot(
         good=goods.from_batch(responses), wallet_balance=customers.wallet_from_batch(responses), sale=sale
     )
@@ -93,6 +109,11 @@ class PurchaseCancelled(Exception):
         self.sale = sale
         self.transient = transient
 
+    @property
+    def existing_sale(self) -> SaleItem | None:
+        """The sale the same sale id already has, as the failed Put saw it (when that is why it was cancelled)."""
+        return cast(SaleItem | None, self.sale.current)
+
 
 def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
     # Derived from the exact payload: botocore's own retries of this call (after a timeout, say) replay it
@@ -101,7 +122,7 @@ def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()[:36]
 
 
-def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt: int) -> None:
+def record_purchase(sale: SaleItem, seen_good: goods.GoodItem, seen_balance: Decimal, attempt: int) -> None:
     """Stock, wallet and sale record in ONE TransactWriteItems call: all three writes happen or none does.
 
     The stock and wallet conditions are what make a purchase safe under concurrency; `price = :price` and
@@ -109,7 +130,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
     unit_price and remaining_balance are exactly what was charged and left.
     """
     transact_items = [
-        goods.take_stock_member(sale["good_id"], sale["quantity"], seen_good),
+        goods.take_stock_member(sale["good_id"], int(sale["quantity"]), seen_good),
         customers.debit_wallet_member(sale["username"], sale["total_price"], seen_balance),
         {
             "Put": {
@@ -151,3 +172,10 @@ def _cancelled(exc: ClientError) -> PurchaseCancelled | ClientError:
             return exc  # a validation error is a bug on our side: let it surface as one
     good, customer, sale = checks
     return PurchaseCancelled(good=good, customer=customer, sale=sale, transient=transient)
+
+
+def snapshot_after(seen: PurchaseSnapshot, cancelled: PurchaseCancelled) -> PurchaseSnapshot:
+    """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
+    good = cast(goods.GoodItem | None, cancelled.good.current) if cancelled.good.failed else seen.good
+    balance = customers.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
+    return PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)
