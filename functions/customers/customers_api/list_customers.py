@@ -11,7 +11,7 @@ from customers_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, employee
 from shop_shared.errors import InvalidNextToken, raises
-from shop_shared.models.common import PageOf
+from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf
 from shop_shared.models.customers import Customer
 
 app = create_app()
@@ -21,8 +21,8 @@ app = create_app()
 @raises(InvalidNextToken)
 def list_customers(
     _: Annotated[Principal, Depends(employee)],
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    next_token: Annotated[NextToken | None, Query()] = None,
 ) -> PageOf[Customer]:
     return service.list_customers(limit, next_token)
 

@@ -11,7 +11,8 @@ from inventory_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, employee
 from shop_shared.errors import GoodNotFound, raises
-from shop_shared.models.goods import Good, GoodId, GoodPatch
+from shop_shared.models.common import GoodId
+from shop_shared.models.goods import Good, GoodPatch
 
 app = create_app()
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from sales_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.errors import InvalidNextToken, raises
-from shop_shared.models.common import PageOf
+from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf
 from shop_shared.models.goods import GoodSummary
 
 app = create_app()
@@ -18,8 +18,8 @@ app = create_app()
 @app.get("/sales/display-goods", summary="List goods in stock")
 @raises(InvalidNextToken)
 def display_goods(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    next_token: Annotated[NextToken | None, Query()] = None,
 ) -> PageOf[GoodSummary]:
     return service.display_goods(limit, next_token)
 

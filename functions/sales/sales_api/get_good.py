@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from sales_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.errors import GoodNotFound, raises
-from shop_shared.models.goods import GoodDetails, GoodId
+from shop_shared.models.common import GoodId
+from shop_shared.models.goods import GoodDetails
 
 app = create_app()
 

@@ -11,7 +11,7 @@ from sales_api import service
 from shop_shared.api import create_app, lambda_handler
 from shop_shared.auth import Principal, authenticated
 from shop_shared.errors import InvalidNextToken, NotYourAccount, raises
-from shop_shared.models.common import PageOf, Username
+from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf, Username
 from shop_shared.models.sales import SaleRecord
 
 app = create_app()
@@ -22,8 +22,8 @@ app = create_app()
 def sales_history(
     username: Annotated[Username, Path()],
     principal: Annotated[Principal, Depends(authenticated)],
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    next_token: Annotated[NextToken | None, Query()] = None,
 ) -> PageOf[SaleRecord]:
     return service.history(principal, username, limit, next_token)
 

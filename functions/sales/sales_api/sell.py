@@ -20,7 +20,7 @@ from shop_shared.errors import (
     PurchaseUnconfirmed,
     raises,
 )
-from shop_shared.models.sales import IDEMPOTENCY_KEY_PATTERN, Sale, SellRequest
+from shop_shared.models.sales import IdempotencyKey, Sale, SellRequest
 
 app = create_app()
 
@@ -38,7 +38,7 @@ app = create_app()
 def sell(
     body: SellRequest,
     principal: Annotated[Principal, Depends(customer)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
+    idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response[Sale]:
     sale = service.sell(principal, body, idempotency_key)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=sale)
