@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shop_shared import auth, moderation
+from reviews_api import review_rules
+from shop_shared import auth
 from shop_shared.data.goods import stored_good
 from shop_shared.data.reviews import new_revision, review_id_for
 from shop_shared.models.common import MONEY_MAX
@@ -592,7 +593,7 @@ def expected_ratings(result: Plan) -> list[ExpectedRating]:
         status = row.item["status"]
         rating = int(row.item["rating"])
         if status == "pending":
-            status = moderation.evaluate(rating, str(row.item["comment"])).status
+            status = review_rules.evaluate(rating, str(row.item["comment"])).status
         elif status == "approved":
             entry.approved_count += 1
         if status == "approved":

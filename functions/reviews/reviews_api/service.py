@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from shop_shared import auth, moderation
+from reviews_api import review_rules
+from shop_shared import auth
 from shop_shared.data import goods
 from shop_shared.data import reviews as reviews_table
 from shop_shared.data.dynamo import Page
@@ -168,13 +169,13 @@ def process_change(keys: dict[str, Any], new_image: dict[str, Any], old_image: d
 
 
 def auto_moderate(review: StoredReview) -> bool:
-    decision = moderation.evaluate(review.rating, review.comment)
-    applied = reviews_table.record_auto_decision(review.review_id, review.revision, review.version, decision, utc_now())
+    verdict = review_rules.evaluate(review.rating, review.comment)
+    applied = reviews_table.record_auto_decision(review.review_id, review.revision, review.version, verdict, utc_now())
     if applied:
-        metrics.add_metric(name=f"ReviewAuto_{decision.status}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"ReviewAuto_{verdict.status}", unit=MetricUnit.Count, value=1)
         logger.info(
             "review moderated",
-            extra={"review_id": review.review_id, "status": decision.status, "rule": decision.rule},
+            extra={"review_id": review.review_id, "status": verdict.status, "rule": verdict.rule},
         )
     else:
         # Already decided (redelivery, an employee got there first) or rewritten since: nothing to do.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
@@ -37,9 +37,6 @@ from shop_shared.data.dynamo import (
 )
 from shop_shared.errors import DuplicateReview, ReviewNotFound
 from shop_shared.models.reviews import PENDING
-
-if TYPE_CHECKING:
-    from shop_shared.moderation import Decision
 
 
 class ReviewItem(TypedDict):
@@ -187,7 +184,18 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
     return cast(ReviewItem, result["Attributes"])
 
 
-def record_auto_decision(review_id: str, revision: str | None, version: int, decision: Decision, now: str) -> bool:
+class AutoVerdict(Protocol):
+    """What the moderation job stores of its rules' answer (reviews_api.review_rules.RuleVerdict)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+def record_auto_decision(review_id: str, revision: str | None, version: int, verdict: AutoVerdict, now: str) -> bool:
     """The moderation job's verdict on one revision of a review; False if that revision is no longer pending.
 
     The condition is what keeps the job from ever overriding an employee (whose decision leaves the review
@@ -197,12 +205,12 @@ def record_auto_decision(review_id: str, revision: str | None, version: int, dec
     existed; such a verdict may land only on an item that still has no revision and the same version.
     """
     values: dict[str, Any] = {
-        ":status": decision.status,
+        ":status": verdict.status,
         ":source": "auto",
         ":by": AUTO_MODERATOR,
         ":now": now,
-        ":reason": decision.reason,
-        ":rule": decision.rule,
+        ":reason": verdict.reason,
+        ":rule": verdict.rule,
         ":pending": PENDING,
     }
     if revision is None:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from shop_shared.models.common import GoodId, PatchModel, RequestModel, ResponseModel
 
 ReviewStatus = Literal["pending", "approved", "flagged"]
-Decision = Literal["approved", "flagged"]
+# What a moderator (an employee, or the moderation job applying the review rules) decides of a review.
+Verdict = Literal["approved", "flagged"]
 ModerationSource = Literal["auto", "employee"]
 
 PENDING: ReviewStatus = "pending"
@@ -33,7 +34,7 @@ class ReviewPatch(PatchModel):
 
 
 class ModerateRequest(RequestModel):
-    status: Decision
+    status: Verdict
     reason: ModerationNote | None = None
 
 
