@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customers_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, employee
-from shop_shared.errors import InvalidNextToken, raises
 from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf
 from shop_shared.models.customers import Customer
 
@@ -18,7 +17,7 @@ app = create_app()
 
 
 @app.get("/customers", summary="List customers (employees)")
-@raises(InvalidNextToken)
+@errors_from(service.list_customers)
 def list_customers(
     _: Annotated[Principal, Depends(employee)],
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,

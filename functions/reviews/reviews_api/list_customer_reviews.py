@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from reviews_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, optional_principal
-from shop_shared.errors import InvalidNextToken, UnapprovedReviewsForbidden, raises
 from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf, Username
 from shop_shared.models.reviews import Review, ReviewStatus
 
@@ -18,7 +17,7 @@ app = create_app()
 
 
 @app.get("/reviews/customer/<username>", summary="List a customer's reviews")
-@raises(UnapprovedReviewsForbidden, InvalidNextToken)
+@errors_from(service.list_for_customer)
 def list_customer_reviews(
     username: Annotated[Username, Path()],
     principal: Annotated[Principal | None, Depends(optional_principal)],

@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from reviews_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, optional_principal
-from shop_shared.errors import InvalidNextToken, UnapprovedReviewsForbidden, raises
 from shop_shared.models.common import DEFAULT_LIMIT, GoodId, Limit, NextToken, PageOf
 from shop_shared.models.reviews import Review, ReviewStatus
 
@@ -18,7 +17,7 @@ app = create_app()
 
 
 @app.get("/reviews/product/<product_id>", summary="List a good's reviews")
-@raises(UnapprovedReviewsForbidden, InvalidNextToken)
+@errors_from(service.list_for_product)
 def list_product_reviews(
     product_id: Annotated[GoodId, Path()],
     principal: Annotated[Principal | None, Depends(optional_principal)],

@@ -14,11 +14,15 @@ from shop_shared.data import goods
 from shop_shared.data import reviews as reviews_table
 from shop_shared.data.dynamo import Page
 from shop_shared.errors import (
+    DuplicateReview,
     Forbidden,
+    GoodNotFound,
+    InvalidNextToken,
     NotReviewAuthor,
     ReviewDeleteForbidden,
     ReviewNotFound,
     UnapprovedReviewsForbidden,
+    raises,
 )
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.reviews import (
@@ -73,6 +77,7 @@ def _refusal(principal: auth.Principal, refused: reviews_table.Refused, forbidde
     return forbidden
 
 
+@raises(GoodNotFound, DuplicateReview)
 def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
     goods.get(request.product_id)
     now = utc_now()
@@ -93,6 +98,7 @@ def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
     return _view(principal, item)
 
 
+@raises(ReviewNotFound, NotReviewAuthor)
 def update(principal: auth.Principal, review_id: str, patch: ReviewPatch) -> Review:
     changes = patch.model_dump(exclude_unset=True)
     try:
@@ -102,6 +108,7 @@ def update(principal: auth.Principal, review_id: str, patch: ReviewPatch) -> Rev
     return _view(principal, item)
 
 
+@raises(ReviewNotFound, ReviewDeleteForbidden)
 def delete(principal: auth.Principal, review_id: str) -> None:
     try:
         reviews_table.delete(review_id, author=None if principal.is_employee else principal.username)
@@ -109,6 +116,7 @@ def delete(principal: auth.Principal, review_id: str) -> None:
         raise _refusal(principal, refused, ReviewDeleteForbidden()) from None
 
 
+@raises(ReviewNotFound)
 def get(principal: auth.Principal | None, review_id: str) -> Review:
     item = reviews_table.get(review_id)
     if not _visible(principal, item):
@@ -125,6 +133,7 @@ def _status_for(privileged: bool, requested: ReviewStatus | None) -> ReviewStatu
     return APPROVED
 
 
+@raises(UnapprovedReviewsForbidden, InvalidNextToken)
 def list_for_product(
     principal: auth.Principal | None, product_id: str, status: ReviewStatus | None, limit: int, next_token: str | None
 ) -> PageOf[Review]:
@@ -133,6 +142,7 @@ def list_for_product(
     return _page(principal, page)
 
 
+@raises(UnapprovedReviewsForbidden, InvalidNextToken)
 def list_for_customer(
     principal: auth.Principal | None, username: str, status: ReviewStatus | None, limit: int, next_token: str | None
 ) -> PageOf[Review]:
@@ -141,6 +151,7 @@ def list_for_customer(
     return _page(principal, page)
 
 
+@raises(ReviewNotFound)
 def moderate(principal: auth.Principal, review_id: str, request: ModerateRequest) -> Review:
     item = reviews_table.record_employee_decision(
         review_id, request.status, principal.username, request.reason, utc_now()

@@ -7,8 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from sales_api import service
-from shop_shared.api import create_app, lambda_handler
-from shop_shared.errors import InvalidNextToken, raises
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf
 from shop_shared.models.goods import GoodSummary
 
@@ -16,7 +15,7 @@ app = create_app()
 
 
 @app.get("/sales/display-goods", summary="List goods in stock")
-@raises(InvalidNextToken)
+@errors_from(service.display_goods)
 def display_goods(
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     next_token: Annotated[NextToken | None, Query()] = None,

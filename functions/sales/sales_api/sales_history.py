@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sales_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, authenticated
-from shop_shared.errors import InvalidNextToken, NotYourAccount, raises
 from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf, Username
 from shop_shared.models.sales import SaleRecord
 
@@ -18,7 +17,7 @@ app = create_app()
 
 
 @app.get("/sales/history/<username>", summary="Purchase history of a customer")
-@raises(NotYourAccount, InvalidNextToken)
+@errors_from(service.history)
 def sales_history(
     username: Annotated[Username, Path()],
     principal: Annotated[Principal, Depends(authenticated)],

@@ -8,33 +8,15 @@ from aws_lambda_powertools.event_handler import Depends, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from sales_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, customer
-from shop_shared.errors import (
-    CustomerNotFound,
-    GoodNotFound,
-    HighDemand,
-    IdempotencyKeyReused,
-    InsufficientFunds,
-    InsufficientStock,
-    PurchaseUnconfirmed,
-    raises,
-)
 from shop_shared.models.sales import IdempotencyKey, Sale, SellRequest
 
 app = create_app()
 
 
 @app.post("/sales/sell", summary="Buy a good")
-@raises(
-    GoodNotFound,
-    CustomerNotFound,
-    InsufficientStock,
-    InsufficientFunds,
-    IdempotencyKeyReused,
-    HighDemand,
-    PurchaseUnconfirmed,
-)
+@errors_from(service.sell)
 def sell(
     body: SellRequest,
     principal: Annotated[Principal, Depends(customer)],

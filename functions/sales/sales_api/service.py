@@ -23,7 +23,10 @@ from shop_shared.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
     InsufficientStock,
+    InvalidNextToken,
+    NotYourAccount,
     PurchaseUnconfirmed,
+    raises,
 )
 from shop_shared.models.common import MONEY_MAX, PageOf, utc_now
 from shop_shared.models.goods import GoodDetails, GoodSummary
@@ -40,15 +43,18 @@ MAX_ATTEMPTS = 25
 _MAX_BACKOFF_SECONDS = 0.02
 
 
+@raises(InvalidNextToken)
 def display_goods(limit: int, next_token: str | None) -> PageOf[GoodSummary]:
     page = goods_table.in_stock_page(limit, next_token)
     return PageOf[GoodSummary](items=[GoodSummary.model_validate(i) for i in page.items], next_token=page.next_token)
 
 
+@raises(GoodNotFound)
 def get_good(good_id: str) -> GoodDetails:
     return GoodDetails.model_validate(goods_table.get(good_id))
 
 
+@raises(NotYourAccount, InvalidNextToken)
 def history(principal: auth.Principal, username: str, limit: int, next_token: str | None) -> PageOf[SaleRecord]:
     auth.require_self_or_employee(principal, username)
     page = sales_table.history_page(username, limit, next_token)
@@ -74,6 +80,15 @@ def _replay(stored: SaleItem, username: str, fingerprint: str) -> Sale:
     return Sale.model_validate(stored)
 
 
+@raises(
+    GoodNotFound,
+    CustomerNotFound,
+    InsufficientStock,
+    InsufficientFunds,
+    IdempotencyKeyReused,
+    HighDemand,
+    PurchaseUnconfirmed,
+)
 def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str | None) -> Sale:
     """Buy `quantity` of a good for the caller: 2 DynamoDB round trips on the happy path, 1 for a replay.
 

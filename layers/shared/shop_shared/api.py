@@ -19,7 +19,17 @@ from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 from shop_shared.config import check_required, settings
-from shop_shared.errors import InternalError, InvalidRequest, NoSuchRoute, ServiceBusy, ServiceTimedOut, ShopError
+from shop_shared.errors import (
+    F,
+    InternalError,
+    InvalidRequest,
+    NoSuchRoute,
+    ServiceBusy,
+    ServiceTimedOut,
+    ShopError,
+    declared_errors,
+    raises,
+)
 from shop_shared.models.common import as_json_number
 from shop_shared.observability import logger, metrics, tracer
 
@@ -244,3 +254,9 @@ def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
         return response
 
     return cast(LambdaHandler, handler)
+
+
+def errors_from(service_function: Callable[..., Any]) -> Callable[[F], F]:
+    """Declare that a route may answer with what the service function it calls declares (`errors.raises`):
+    the errors are listed once, where they are raised, and the OpenAPI document and the tests read them here."""
+    return raises(*declared_errors(service_function))

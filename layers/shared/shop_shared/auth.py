@@ -29,7 +29,7 @@ CUSTOMER: Role = "customer"
 EMPLOYEE: Role = "emp"
 
 _ALGORITHM = "HS256"
-_SIGNING_SECRET = required("JWT_SECRET_ARN")
+_signing_secret_arn = required("JWT_SECRET_ARN")
 MAX_PASSWORD_BYTES = 72  # all bcrypt ever reads
 
 
@@ -59,7 +59,7 @@ def burn_password_check(password: str) -> None:
 @cache
 def _signing_key() -> str:
     # Fetched once per cold start; rotating the secret means redeploying or letting instances recycle.
-    return boto3.client("secretsmanager").get_secret_value(SecretId=_SIGNING_SECRET.value)["SecretString"]
+    return boto3.client("secretsmanager").get_secret_value(SecretId=_signing_secret_arn())["SecretString"]
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,11 @@ class MissingSetting(RuntimeError):
 
 @dataclass(frozen=True)
 class Required:
-    """An environment variable some imported module cannot work without."""
+    """An environment variable some imported module cannot work without; calling it reads it."""
 
     name: str
 
-    @property
-    def value(self) -> str:
+    def __call__(self) -> str:
         value = os.environ.get(self.name, "")
         if not value:
             raise MissingSetting([self.name])
@@ -43,7 +42,7 @@ _REQUIRED: dict[str, Required] = {}
 
 
 def required(name: str) -> Required:
-    """Declare (at import) that this process needs `name`; read it with `.value`."""
+    """Declare (at import) that this process needs `name`; call the result to read it."""
     return _REQUIRED.setdefault(name, Required(name))
 
 

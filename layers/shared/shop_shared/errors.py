@@ -237,7 +237,7 @@ _DECLARED = "__shop_errors__"
 
 
 def raises(*errors: type[ShopError]) -> Callable[[F], F]:
-    """Declare the errors a route (or an auth dependency it uses) may answer with beyond EVERY_ROUTE.
+    """Declare the errors a service function (or an auth dependency) may answer with beyond EVERY_ROUTE.
 
     The declaration is the one list the OpenAPI document shows for the route, and the unit tests fail any
     response whose error is not on it.

@@ -63,11 +63,7 @@ class AccountItem(PublicAccount):
     login_window_start: NotRequired[Number]
 
 
-_TABLE = required("CUSTOMERS_TABLE")
-
-
-def table_name() -> str:
-    return _TABLE.value
+table_name = required("CUSTOMERS_TABLE")  # table_name() is the name, checked at cold start
 
 
 KEY = frozenset({"username"})

@@ -51,11 +51,7 @@ class GoodItem(TypedDict):
     in_stock: NotRequired[str]
 
 
-_TABLE = required("INVENTORY_TABLE")
-
-
-def table_name() -> str:
-    return _TABLE.value
+table_name = required("INVENTORY_TABLE")  # table_name() is the name, checked at cold start
 
 
 IN_STOCK_INDEX = "in_stock"

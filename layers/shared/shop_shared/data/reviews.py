@@ -59,11 +59,7 @@ class ReviewItem(TypedDict):
     moderation_rule: NotRequired[str]
 
 
-_TABLE = required("REVIEWS_TABLE")
-
-
-def table_name() -> str:
-    return _TABLE.value
+table_name = required("REVIEWS_TABLE")  # table_name() is the name, checked at cold start
 
 
 BY_PRODUCT = "by_product"

@@ -39,11 +39,7 @@ class SaleItem(TypedDict):
     request_fingerprint: NotRequired[str]  # absent on sales imported from the original system
 
 
-_TABLE = required("SALES_TABLE")
-
-
-def table_name() -> str:
-    return _TABLE.value
+table_name = required("SALES_TABLE")  # table_name() is the name, checked at cold start
 
 
 # A GSI page's LastEvaluatedKey holds the table key and the index key.
