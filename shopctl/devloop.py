@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -65,9 +66,9 @@ def stack_resources(stack_name: str) -> dict[str, str]:
     return found
 
 
-def seed_items() -> dict[str, list[dict[str, Any]]]:
+def seed_items() -> dict[str, list[Mapping[str, Any]]]:
     """Items per table output name; bcrypt cost from BCRYPT_ROUNDS like every other hash the code makes."""
-    accounts = []
+    accounts: list[Mapping[str, Any]] = []
     for username, role in ((SEED_CUSTOMER, auth.CUSTOMER), (SEED_EMPLOYEE, auth.EMPLOYEE)):
         request = RegisterRequest(
             full_name=username.title(),

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shop_shared import auth, moderation
+from reviews_api import review_rules
+from shop_shared import auth
 from shop_shared.data.goods import stored_good
 from shop_shared.data.reviews import new_revision, review_id_for
 from shop_shared.models.common import MONEY_MAX
@@ -303,12 +304,12 @@ def _plan_goods(result: Plan, rows: list[GoodRow], now: str) -> dict[int, str]:
     table.read = len(rows)
     imported: dict[int, str] = {}
     for row in rows:
-        if row.name is None or not row.name.strip():
-            result.flag("good_name_missing", row.id, f"name {row.name!r}")
+        refusal = _good_refusal(row)
+        if refusal is not None:
+            result.flag(refusal[0], row.id, refusal[1])
             continue
-        if row.price is None or row.price <= 0 or row.price > MONEY_MAX:
-            result.flag("price_refused", row.id, f"{row.name}: price {row.price}")
-            continue
+        assert row.name is not None  # refused above otherwise
+        assert row.price is not None
         flags: list[tuple[str, str]] = []
         price = row.price.quantize(CENT, rounding=ROUND_HALF_UP)
         if price != row.price:
@@ -318,16 +319,7 @@ def _plan_goods(result: Plan, rows: list[GoodRow], now: str) -> dict[int, str]:
         description = row.description or ""
         if len(description) > 2000:
             flags.append(("description_too_long", f"{row.name}: {len(description)} characters"))
-        count = row.count
-        if count is None:
-            count = 0
-            flags.append(("stock_missing", f"{row.name}: count NULL"))
-        elif count < 0:
-            flags.append(("negative_stock", f"{row.name}: count {count} stored as 0"))
-            count = 0
-        elif count > MAX_STOCK:
-            flags.append(("stock_out_of_range", f"{row.name}: count {count} stored as {MAX_STOCK}"))
-            count = MAX_STOCK
+        count = _stock(row, flags)
         good_id = good_id_for(row.id)
         item = good_item(good_id, row, price=price, description=description, count=count, now=now)
         for rule, detail in flags:
@@ -336,6 +328,30 @@ def _plan_goods(result: Plan, rows: list[GoodRow], now: str) -> dict[int, str]:
         imported[row.id] = row.name
         result.good_ids[row.id] = good_id
     return imported
+
+
+def _good_refusal(row: GoodRow) -> tuple[str, str] | None:
+    """Why a good cannot be imported at all (rule, detail), or None."""
+    if row.name is None or not row.name.strip():
+        return "good_name_missing", f"name {row.name!r}"
+    if row.price is None or row.price <= 0 or row.price > MONEY_MAX:
+        return "price_refused", f"{row.name}: price {row.price}"
+    return None
+
+
+def _stock(row: GoodRow, flags: list[tuple[str, str]]) -> int:
+    """The count a good is imported with, clamped into what the API accepts; each correction is flagged."""
+    count = row.count
+    if count is None:
+        flags.append(("stock_missing", f"{row.name}: count NULL"))
+        return 0
+    if count < 0:
+        flags.append(("negative_stock", f"{row.name}: count {count} stored as 0"))
+        return 0
+    if count > MAX_STOCK:
+        flags.append(("stock_out_of_range", f"{row.name}: count {count} stored as {MAX_STOCK}"))
+        return MAX_STOCK
+    return count
 
 
 def good_item(good_id: str, row: GoodRow, *, price: Decimal, description: str, count: int, now: str) -> Item:
@@ -473,29 +489,15 @@ def _plan_reviews(result: Plan, rows: list[ReviewRow], usernames: dict[int, str]
     known = _Known(customer_ids, good_ids, usernames, dict.fromkeys(result.good_ids, ""))
     candidates: dict[tuple[int, int], list[ReviewRow]] = defaultdict(list)
     for row in rows:
-        reference = _reference_problem("review", row.customer_id, row.product_id, known)
-        if reference:
-            result.flag(reference, row.id, f"customer_id {row.customer_id}, product_id {row.product_id}")
+        refusal = _review_refusal(row, known)
+        if refusal is not None:
+            result.flag(refusal[0], row.id, refusal[1])
             continue
-        assert row.customer_id is not None  # checked just above
+        assert row.customer_id is not None  # refused above otherwise
         assert row.product_id is not None
-        if row.rating is None or not 1 <= row.rating <= 5:
-            result.flag("rating_refused", row.id, f"rating {row.rating}")
-            continue
-        if row.review_date is None:
-            result.flag("review_date_missing", row.id, "review_date NULL")
-            continue
         candidates[(row.customer_id, row.product_id)].append(row)
     for (customer_id, product_id), reviews in candidates.items():
-        # review_date is not None here (filtered above); the id breaks ties deterministically.
-        newest = max(reviews, key=lambda r: (r.review_date or datetime.min, r.id))
-        for older in reviews:
-            if older is not newest:
-                result.flag(
-                    "duplicate_review",
-                    older.id,
-                    f"{usernames[customer_id]} reviewed good {product_id} again in review {newest.id}, which is kept",
-                )
+        newest = _newest_review(result, reviews, usernames[customer_id], product_id)
         flags: list[tuple[str, str]] = []
         status = newest.status
         if status not in REVIEW_STATUSES:
@@ -511,6 +513,32 @@ def _plan_reviews(result: Plan, rows: list[ReviewRow], usernames: dict[int, str]
             result.flag(rule, newest.id, detail)
         table.rows.append(Row(newest.id, {"review_id": item["review_id"]}, item, [r for r, _ in flags], username))
     table.rows.sort(key=lambda r: r.original_id)
+
+
+def _review_refusal(row: ReviewRow, known: _Known) -> tuple[str, str] | None:
+    """Why a review cannot be imported at all (rule, detail), or None."""
+    reference = _reference_problem("review", row.customer_id, row.product_id, known)
+    if reference:
+        return reference, f"customer_id {row.customer_id}, product_id {row.product_id}"
+    if row.rating is None or not 1 <= row.rating <= 5:
+        return "rating_refused", f"rating {row.rating}"
+    if row.review_date is None:
+        return "review_date_missing", "review_date NULL"
+    return None
+
+
+def _newest_review(result: Plan, reviews: list[ReviewRow], username: str, product_id: int) -> ReviewRow:
+    """One review per customer and good is kept, the newest; the others are flagged as duplicates."""
+    # review_date is not None here (refused otherwise); the id breaks ties deterministically.
+    newest = max(reviews, key=lambda r: (r.review_date or datetime.min, r.id))
+    for older in reviews:
+        if older is not newest:
+            result.flag(
+                "duplicate_review",
+                older.id,
+                f"{username} reviewed good {product_id} again in review {newest.id}, which is kept",
+            )
+    return newest
 
 
 def review_item(good_id: str, username: str, row: ReviewRow, status: str, comment: str) -> Item:
@@ -565,7 +593,7 @@ def expected_ratings(result: Plan) -> list[ExpectedRating]:
         status = row.item["status"]
         rating = int(row.item["rating"])
         if status == "pending":
-            status = moderation.evaluate(rating, str(row.item["comment"])).status
+            status = review_rules.evaluate(rating, str(row.item["comment"])).status
         elif status == "approved":
             entry.approved_count += 1
         if status == "approved":

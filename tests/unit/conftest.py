@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -14,7 +15,8 @@ import pytest
 from moto import mock_aws
 
 from shop_shared import auth
-from shopctl import devloop
+from shop_shared.errors import InvalidRequest
+from shopctl import devloop, openapi
 from shopctl.template import resources
 from tests.apigw import rest_event
 
@@ -100,11 +102,23 @@ def handler_module_for(event_file: Path) -> str:
     return f"{service}_api.{event_file.name.split('.')[0]}"
 
 
+def assert_declared(module: ModuleType, status: int, body: Any) -> None:
+    """An error answer must be one the route declares (`shop_shared.errors.raises`), as the OpenAPI document says:
+    same status, code and message (a validation error's message says what was wrong, so only its code counts)."""
+    if status < 400 or not hasattr(module, "app"):
+        return
+    matches = [error for error in openapi.route_errors(module) if (error.status, error.code) == (status, body["code"])]
+    assert any(error is InvalidRequest or error.message == body["error"] for error in matches), (
+        f"{module.__name__} answered {status} {body['code']} ({body['error']!r}), which its route does not declare"
+    )
+
+
 def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
-    handler = importlib.import_module(module).handler
-    response = handler(event, LambdaContext())
+    handler_module = importlib.import_module(module)
+    response = handler_module.handler(event, LambdaContext())
     raw = response.get("body")
     body = json.loads(raw) if raw else None
+    assert_declared(handler_module, response["statusCode"], body)
     headers = dict(response.get("headers") or {})
     headers.update({name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()})
     return HttpResult(status=response["statusCode"], body=body, headers=headers, raw_body=raw)

@@ -69,3 +69,10 @@ def test_every_built_function_ships_valid_unchecked_bytecode(built: Path, name: 
     code = built / name
     assert any(code.rglob("*.py")), f"{name} built no Python code"
     assert bytecode_problems(code) == []
+
+
+def test_the_moderation_job_ships_the_review_rules_with_their_word_list(built: Path) -> None:
+    # The rules read banned_words.txt next to their module at run time: a build without it fails every judgement.
+    package = built / "ReviewModerationFunction" / "reviews_api"
+    assert (package / "review_rules.py").exists()
+    assert "shit" in (package / "banned_words.txt").read_text(encoding="utf-8").split()

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from shop_shared import moderation
+from reviews_api import review_rules as rules
 from shop_shared.models.goods import rating_average
 from tests.streams import StreamReader, invoke
 from tests.unit.conftest import SEED_GOOD_ID, SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID, Invoke
@@ -48,54 +48,54 @@ from tests.unit.review_steps import (
     ],
 )
 def test_clean_reviews_are_approved(rating: int, comment: str) -> None:
-    decision = moderation.evaluate(rating, comment)
-    assert decision == moderation.Decision("approved", moderation.CLEAN)
+    decision = rules.evaluate(rating, comment)
+    assert decision == rules.RuleVerdict("approved", rules.CLEAN)
     assert decision.reason == "passed the automatic checks"
 
 
 @pytest.mark.parametrize(
     ("comment", "rule"),
     [
-        ("This is shit", moderation.BANNED_WORD),
-        ("total sh1t", moderation.BANNED_WORD),
-        ("$hit product", moderation.BANNED_WORD),
-        ("what a fuuuuuck up", moderation.BANNED_WORD),
-        ("the seller is an a$$", moderation.BANNED_WORD),
-        ("B1TCH of a grinder", moderation.BANNED_WORD),
-        ("Buy cheaper at http://cheap.example", moderation.CONTACT_DETAILS),
-        ("see www.beans4less.net", moderation.CONTACT_DETAILS),
-        ("better beans at beans4less.com", moderation.CONTACT_DETAILS),
-        ("mail me: joe.bloggs+beans@example.org", moderation.CONTACT_DETAILS),
-        ("Call me on +44 20 7946 0958 for a deal", moderation.CONTACT_DETAILS),
-        ("whatsapp 0612345678", moderation.CONTACT_DETAILS),
-        ("THIS IS THE WORST COFFEE I HAVE EVER HAD", moderation.SHOUTING),
-        ("soooooooo good", moderation.REPEATED_CHARACTERS),
-        ("Why?!?!?!?!", moderation.REPEATED_CHARACTERS),
-        ("ok......... fine", moderation.REPEATED_CHARACTERS),
+        ("This is shit", rules.BANNED_WORD),
+        ("total sh1t", rules.BANNED_WORD),
+        ("$hit product", rules.BANNED_WORD),
+        ("what a fuuuuuck up", rules.BANNED_WORD),
+        ("the seller is an a$$", rules.BANNED_WORD),
+        ("B1TCH of a grinder", rules.BANNED_WORD),
+        ("Buy cheaper at http://cheap.example", rules.CONTACT_DETAILS),
+        ("see www.beans4less.net", rules.CONTACT_DETAILS),
+        ("better beans at beans4less.com", rules.CONTACT_DETAILS),
+        ("mail me: joe.bloggs+beans@example.org", rules.CONTACT_DETAILS),
+        ("Call me on +44 20 7946 0958 for a deal", rules.CONTACT_DETAILS),
+        ("whatsapp 0612345678", rules.CONTACT_DETAILS),
+        ("THIS IS THE WORST COFFEE I HAVE EVER HAD", rules.SHOUTING),
+        ("soooooooo good", rules.REPEATED_CHARACTERS),
+        ("Why?!?!?!?!", rules.REPEATED_CHARACTERS),
+        ("ok......... fine", rules.REPEATED_CHARACTERS),
     ],
 )
 def test_objectionable_reviews_are_flagged_with_the_rule(comment: str, rule: str) -> None:
-    decision = moderation.evaluate(3, comment)
+    decision = rules.evaluate(3, comment)
     assert decision.status == "flagged"
     assert decision.rule == rule
-    assert decision.reason == moderation.REASONS[rule]
+    assert decision.reason == rules.REASONS[rule]
 
 
 @pytest.mark.parametrize(("rating", "comment"), [(5, ""), (1, ""), (5, "ok"), (1, "!!"), (5, " :) ")])
 def test_extreme_rating_without_a_real_comment_is_flagged(rating: int, comment: str) -> None:
-    assert moderation.evaluate(rating, comment).rule == moderation.EXTREME_RATING_WITHOUT_COMMENT
+    assert rules.evaluate(rating, comment).rule == rules.EXTREME_RATING_WITHOUT_COMMENT
 
 
 def test_short_capitals_are_not_shouting() -> None:
-    assert not moderation.is_shouting("BEST BEANS")
-    assert moderation.is_shouting("BEST BEANS I HAVE EVER BOUGHT, really")
+    assert not rules.is_shouting("BEST BEANS")
+    assert rules.is_shouting("BEST BEANS I HAVE EVER BOUGHT, really")
 
 
 def test_banned_word_list_is_loaded_and_normalised() -> None:
-    words = moderation.banned_words()
+    words = rules.banned_words()
     assert len(words) >= 30
     assert all(word == word.strip().lower() and word.isalpha() for word in words)
-    assert moderation.has_banned_word("h0ll0w", frozenset({"hollow"}))
+    assert rules.has_banned_word("h0ll0w", frozenset({"hollow"}))
 
 
 # ---------------------------------------------------------------- normalisation before the rules (evasions)
@@ -104,41 +104,41 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
 @pytest.mark.parametrize(
     ("comment", "rule"),
     [
-        ("This is sh\u200bit", moderation.BANNED_WORD),  # zero-width space inside the word
-        ("what a f\u00adu\u200dck up", moderation.BANNED_WORD),  # soft hyphen, zero-width joiner
-        ("This is \u0455\u04bb\u0456t", moderation.BANNED_WORD),  # Cyrillic dze, shha, i
-        ("\u0405\u041d\u0406\u0422 PRODUCT", moderation.BANNED_WORD),  # Cyrillic capitals
-        ("the seller is an \u0430ss", moderation.BANNED_WORD),  # Cyrillic a
-        ("\uff53\uff48\uff49\uff54 product", moderation.BANNED_WORD),  # full-width
-        ("s.h.i.t", moderation.BANNED_WORD),
-        ("s h i t coffee", moderation.BANNED_WORD),
-        ("you are a s h i t seller", moderation.BANNED_WORD),
-        ("f-u-c-k this grinder", moderation.BANNED_WORD),
-        ("s_h_1_t", moderation.BANNED_WORD),
-        ("s\u0336h\u0336i\u0336t\u0336", moderation.BANNED_WORD),  # strike-through combining marks
-        ("sh\u00eft", moderation.BANNED_WORD),  # diaeresis
-        ("BEANS4LESS.COM has them cheaper", moderation.CONTACT_DETAILS),
-        ("Beans4Less.Com has them cheaper", moderation.CONTACT_DETAILS),
-        ("beans4less dot com", moderation.CONTACT_DETAILS),
-        ("beans4less (dot) com", moderation.CONTACT_DETAILS),
-        ("beans4less\u3002com", moderation.CONTACT_DETAILS),  # ideographic full stop
-        ("beans4less\uff61com", moderation.CONTACT_DETAILS),  # half-width ideographic full stop
-        ("\uff57\uff57\uff57\uff0ebeans4less\uff0enet", moderation.CONTACT_DETAILS),  # full-width
-        ("b\u0435ans4less.\u0441om", moderation.CONTACT_DETAILS),  # Cyrillic e and c
-        ("joe at example dot org", moderation.CONTACT_DETAILS),
-        ("joe (at) mail [dot] example", moderation.CONTACT_DETAILS),
-        ("joe\uff20example\uff0eorg", moderation.CONTACT_DETAILS),  # full-width @ and .
-        ("WWW.BEANS4LESS.NET", moderation.CONTACT_DETAILS),
+        ("This is sh\u200bit", rules.BANNED_WORD),  # zero-width space inside the word
+        ("what a f\u00adu\u200dck up", rules.BANNED_WORD),  # soft hyphen, zero-width joiner
+        ("This is \u0455\u04bb\u0456t", rules.BANNED_WORD),  # Cyrillic dze, shha, i
+        ("\u0405\u041d\u0406\u0422 PRODUCT", rules.BANNED_WORD),  # Cyrillic capitals
+        ("the seller is an \u0430ss", rules.BANNED_WORD),  # Cyrillic a
+        ("\uff53\uff48\uff49\uff54 product", rules.BANNED_WORD),  # full-width
+        ("s.h.i.t", rules.BANNED_WORD),
+        ("s h i t coffee", rules.BANNED_WORD),
+        ("you are a s h i t seller", rules.BANNED_WORD),
+        ("f-u-c-k this grinder", rules.BANNED_WORD),
+        ("s_h_1_t", rules.BANNED_WORD),
+        ("s\u0336h\u0336i\u0336t\u0336", rules.BANNED_WORD),  # strike-through combining marks
+        ("sh\u00eft", rules.BANNED_WORD),  # diaeresis
+        ("BEANS4LESS.COM has them cheaper", rules.CONTACT_DETAILS),
+        ("Beans4Less.Com has them cheaper", rules.CONTACT_DETAILS),
+        ("beans4less dot com", rules.CONTACT_DETAILS),
+        ("beans4less (dot) com", rules.CONTACT_DETAILS),
+        ("beans4less\u3002com", rules.CONTACT_DETAILS),  # ideographic full stop
+        ("beans4less\uff61com", rules.CONTACT_DETAILS),  # half-width ideographic full stop
+        ("\uff57\uff57\uff57\uff0ebeans4less\uff0enet", rules.CONTACT_DETAILS),  # full-width
+        ("b\u0435ans4less.\u0441om", rules.CONTACT_DETAILS),  # Cyrillic e and c
+        ("joe at example dot org", rules.CONTACT_DETAILS),
+        ("joe (at) mail [dot] example", rules.CONTACT_DETAILS),
+        ("joe\uff20example\uff0eorg", rules.CONTACT_DETAILS),  # full-width @ and .
+        ("WWW.BEANS4LESS.NET", rules.CONTACT_DETAILS),
         ("call +\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff19\uff15\uff18",
-         moderation.CONTACT_DETAILS),
-        ("Cheap pills at www.spam-pills.example, mail spam@evil.example", moderation.CONTACT_DETAILS),
-        ("so\u200bo\u200bo\u200bo\u200bo\u200bo\u200bo good", moderation.REPEATED_CHARACTERS),
+         rules.CONTACT_DETAILS),
+        ("Cheap pills at www.spam-pills.example, mail spam@evil.example", rules.CONTACT_DETAILS),
+        ("so\u200bo\u200bo\u200bo\u200bo\u200bo\u200bo good", rules.REPEATED_CHARACTERS),
         ("\uff34\uff28\uff29\uff33 \uff29\uff33 \uff34\uff28\uff25 \uff37\uff2f\uff32\uff33\uff34 "
-         "\uff23\uff2f\uff26\uff26\uff25\uff25 \uff25\uff36\uff25\uff32", moderation.SHOUTING),
+         "\uff23\uff2f\uff26\uff26\uff25\uff25 \uff25\uff36\uff25\uff32", rules.SHOUTING),
     ],
 )  # fmt: skip
 def test_evasions_are_normalised_away(comment: str, rule: str) -> None:
-    assert moderation.evaluate(3, comment).rule == rule
+    assert rules.evaluate(3, comment).rule == rule
 
 
 @pytest.mark.parametrize(
@@ -163,11 +163,11 @@ def test_evasions_are_normalised_away(comment: str, rule: str) -> None:
     ],
 )
 def test_ordinary_reviews_still_pass_after_normalisation(comment: str) -> None:
-    assert moderation.evaluate(4, comment) == moderation.Decision("approved", moderation.CLEAN)
+    assert rules.evaluate(4, comment) == rules.RuleVerdict("approved", rules.CLEAN)
 
 
 def test_only_the_moderation_job_loads_the_confusables_library() -> None:
-    # Cold start: the API functions share shop_shared.moderation (and the reviews service) with the job, but
+    # Cold start: the API functions share the review rules (and the reviews service) with the job, but
     # must not pay for the Unicode confusables tables; the job loads them on its first non-ASCII comment.
     functions = Path(__file__).resolve().parents[2] / "functions" / "reviews"
     script = f"""
@@ -177,8 +177,8 @@ for route in ("submit_review", "update_review", "delete_review", "get_review", "
               "list_customer_reviews", "moderate_review", "moderation"):
     __import__("reviews_api." + route)
 assert "confusable_homoglyphs" not in sys.modules, "imported by an API function"
-from shop_shared import moderation
-assert moderation.evaluate(3, "\u0455\u04bb\u0456t").rule == "banned_word"
+from reviews_api import review_rules as rules
+assert rules.evaluate(3, "\u0455\u04bb\u0456t").rule == "banned_word"
 assert "confusable_homoglyphs" in sys.modules
 """
     subprocess.run([sys.executable, "-c", script], check=True)  # noqa: S603 - our interpreter, our script
@@ -250,7 +250,7 @@ def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
     item = review(review_id)
     assert item["status"] == "flagged"
     assert item["moderation_rule"] == rule
-    assert item["moderation_reason"] == moderation.REASONS[rule]
+    assert item["moderation_reason"] == rules.REASONS[rule]
     assert rating_of(call) == (Decimal(0), 0)
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from customers_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, authenticated
 from shop_shared.models.common import Username
 
@@ -16,6 +16,7 @@ app = create_app()
 
 
 @app.delete("/customers/<username>", summary="Delete a customer")
+@errors_from(service.delete_customer)
 def delete_customer(
     username: Annotated[Username, Path()], principal: Annotated[Principal, Depends(authenticated)]
 ) -> Response[None]:

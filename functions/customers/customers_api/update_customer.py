@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from customers_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, authenticated
 from shop_shared.models.common import Username
 from shop_shared.models.customers import Customer, CustomerPatch
@@ -17,6 +17,7 @@ app = create_app()
 
 
 @app.patch("/customers/<username>", summary="Update a customer")
+@errors_from(service.update_customer)
 def update_customer(
     username: Annotated[Username, Path()], body: CustomerPatch, principal: Annotated[Principal, Depends(authenticated)]
 ) -> Customer:

@@ -8,14 +8,16 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from inventory_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, employee
-from shop_shared.models.goods import DeductStockRequest, Good, GoodId
+from shop_shared.models.common import GoodId
+from shop_shared.models.goods import DeductStockRequest, Good
 
 app = create_app()
 
 
 @app.put("/inventory/<id>/deduct", summary="Deduct stock (employees)")
+@errors_from(service.deduct_stock)
 def deduct_stock(
     id: Annotated[GoodId, Path()],
     body: DeductStockRequest,

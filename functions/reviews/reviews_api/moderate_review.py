@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from reviews_api import service
-from shop_shared.api import create_app, lambda_handler
+from shop_shared.api import create_app, errors_from, lambda_handler
 from shop_shared.auth import Principal, employee
 from shop_shared.models.common import ReviewId
 from shop_shared.models.reviews import ModerateRequest, Review
@@ -17,6 +17,7 @@ app = create_app()
 
 
 @app.patch("/reviews/<id>/moderate", summary="Moderate a review (employees)")
+@errors_from(service.moderate)
 def moderate_review(
     id: Annotated[ReviewId, Path()],
     body: ModerateRequest,

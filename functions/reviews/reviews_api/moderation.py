@@ -16,7 +16,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reviews_api import service
+from shop_shared.config import check_required
 from shop_shared.observability import logger, metrics, tracer
+
+check_required()  # a missing environment variable fails the cold start, naming it
 
 # Not raising when every record failed keeps the response a partial-failure report either way: Lambda then
 # retries from the first failed record, exactly as it does after an exception, and an emulator that ignores

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from shop_shared import auth, moderation
+from reviews_api import review_rules
+from shop_shared import auth
 from shop_shared.data import goods
 from shop_shared.data import reviews as reviews_table
-from shop_shared.data.dynamo import Item, Page
-from shop_shared.errors import Forbidden, NotFound
+from shop_shared.data.dynamo import Page
+from shop_shared.errors import (
+    DuplicateReview,
+    Forbidden,
+    GoodNotFound,
+    InvalidNextToken,
+    NotReviewAuthor,
+    ReviewDeleteForbidden,
+    ReviewNotFound,
+    UnapprovedReviewsForbidden,
+    raises,
+)
 from shop_shared.models.common import PageOf, utc_now
 from shop_shared.models.reviews import (
     APPROVED,
@@ -29,15 +41,15 @@ from shop_shared.observability import logger, metrics
 _HIDDEN_FROM_PUBLIC = {"moderation_reason": None, "moderation_source": None, "moderated_at": None, "moderated_by": None}
 
 
-def _is_author_or_employee(principal: auth.Principal | None, item: Item) -> bool:
+def _is_author_or_employee(principal: auth.Principal | None, item: Mapping[str, Any]) -> bool:
     return principal is not None and (principal.is_employee or principal.username == item.get("username"))
 
 
-def _visible(principal: auth.Principal | None, item: Item) -> bool:
+def _visible(principal: auth.Principal | None, item: Mapping[str, Any]) -> bool:
     return item.get("status") == APPROVED or _is_author_or_employee(principal, item)
 
 
-def _view(principal: auth.Principal | None, item: Item) -> Review:
+def _view(principal: auth.Principal | None, item: Mapping[str, Any]) -> Review:
     review = Review.model_validate(item)
     if principal is not None and principal.is_employee:
         return review
@@ -58,17 +70,18 @@ def _page(principal: auth.Principal | None, page: Page) -> PageOf[Review]:
     return PageOf[Review](items=items, next_token=page.next_token)
 
 
-def _refusal(principal: auth.Principal, refused: reviews_table.Refused, message: str) -> Exception:
+def _refusal(principal: auth.Principal, refused: reviews_table.Refused, forbidden: Forbidden) -> Exception:
     # A review the caller may not even see is "not found", so its existence is not leaked by a 403.
     if refused.current is None or not _visible(principal, refused.current):
-        return NotFound("Review not found")
-    return Forbidden(message)
+        return ReviewNotFound()
+    return forbidden
 
 
+@raises(GoodNotFound, DuplicateReview)
 def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
     goods.get(request.product_id)
     now = utc_now()
-    item: Item = {
+    item: reviews_table.ReviewItem = {
         "review_id": reviews_table.review_id_for(request.product_id, principal.username),
         "product_id": request.product_id,
         "username": principal.username,
@@ -85,26 +98,29 @@ def submit(principal: auth.Principal, request: SubmitReviewRequest) -> Review:
     return _view(principal, item)
 
 
+@raises(ReviewNotFound, NotReviewAuthor)
 def update(principal: auth.Principal, review_id: str, patch: ReviewPatch) -> Review:
     changes = patch.model_dump(exclude_unset=True)
     try:
         item = reviews_table.update_by_author(review_id, principal.username, changes, utc_now())
     except reviews_table.Refused as refused:
-        raise _refusal(principal, refused, "Only the author may edit a review") from None
+        raise _refusal(principal, refused, NotReviewAuthor()) from None
     return _view(principal, item)
 
 
+@raises(ReviewNotFound, ReviewDeleteForbidden)
 def delete(principal: auth.Principal, review_id: str) -> None:
     try:
         reviews_table.delete(review_id, author=None if principal.is_employee else principal.username)
     except reviews_table.Refused as refused:
-        raise _refusal(principal, refused, "Only the author or an employee may delete a review") from None
+        raise _refusal(principal, refused, ReviewDeleteForbidden()) from None
 
 
+@raises(ReviewNotFound)
 def get(principal: auth.Principal | None, review_id: str) -> Review:
     item = reviews_table.get(review_id)
     if not _visible(principal, item):
-        raise NotFound("Review not found")
+        raise ReviewNotFound()
     return _view(principal, item)
 
 
@@ -113,10 +129,11 @@ def _status_for(privileged: bool, requested: ReviewStatus | None) -> ReviewStatu
     if privileged:
         return requested
     if requested not in (None, APPROVED):
-        raise Forbidden("Only employees and the author may list reviews that are not approved")
+        raise UnapprovedReviewsForbidden()
     return APPROVED
 
 
+@raises(UnapprovedReviewsForbidden, InvalidNextToken)
 def list_for_product(
     principal: auth.Principal | None, product_id: str, status: ReviewStatus | None, limit: int, next_token: str | None
 ) -> PageOf[Review]:
@@ -125,6 +142,7 @@ def list_for_product(
     return _page(principal, page)
 
 
+@raises(UnapprovedReviewsForbidden, InvalidNextToken)
 def list_for_customer(
     principal: auth.Principal | None, username: str, status: ReviewStatus | None, limit: int, next_token: str | None
 ) -> PageOf[Review]:
@@ -133,6 +151,7 @@ def list_for_customer(
     return _page(principal, page)
 
 
+@raises(ReviewNotFound)
 def moderate(principal: auth.Principal, review_id: str, request: ModerateRequest) -> Review:
     item = reviews_table.record_employee_decision(
         review_id, request.status, principal.username, request.reason, utc_now()
@@ -161,13 +180,13 @@ def process_change(keys: dict[str, Any], new_image: dict[str, Any], old_image: d
 
 
 def auto_moderate(review: StoredReview) -> bool:
-    decision = moderation.evaluate(review.rating, review.comment)
-    applied = reviews_table.record_auto_decision(review.review_id, review.revision, review.version, decision, utc_now())
+    verdict = review_rules.evaluate(review.rating, review.comment)
+    applied = reviews_table.record_auto_decision(review.review_id, review.revision, review.version, verdict, utc_now())
     if applied:
-        metrics.add_metric(name=f"ReviewAuto_{decision.status}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"ReviewAuto_{verdict.status}", unit=MetricUnit.Count, value=1)
         logger.info(
             "review moderated",
-            extra={"review_id": review.review_id, "status": decision.status, "rule": decision.rule},
+            extra={"review_id": review.review_id, "status": verdict.status, "rule": verdict.rule},
         )
     else:
         # Already decided (redelivery, an employee got there first) or rewritten since: nothing to do.

@@ -7,17 +7,18 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from sales_api import service
-from shop_shared.api import create_app, lambda_handler
-from shop_shared.models.common import PageOf
+from shop_shared.api import create_app, errors_from, lambda_handler
+from shop_shared.models.common import DEFAULT_LIMIT, Limit, NextToken, PageOf
 from shop_shared.models.goods import GoodSummary
 
 app = create_app()
 
 
 @app.get("/sales/display-goods", summary="List goods in stock")
+@errors_from(service.display_goods)
 def display_goods(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    next_token: Annotated[NextToken | None, Query()] = None,
 ) -> PageOf[GoodSummary]:
     return service.display_goods(limit, next_token)
 

@@ -14,8 +14,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shop_shared import auth
 from shop_shared.data import goods as goods_table
 from shop_shared.data import sales as sales_table
-from shop_shared.data.dynamo import Item
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
+from shop_shared.data.goods import GoodItem
+from shop_shared.data.sales import SaleItem
+from shop_shared.errors import (
+    CustomerNotFound,
+    GoodNotFound,
+    HighDemand,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InsufficientStock,
+    InvalidNextToken,
+    NotYourAccount,
+    PurchaseUnconfirmed,
+    raises,
+)
 from shop_shared.models.common import MONEY_MAX, PageOf, utc_now
 from shop_shared.models.goods import GoodDetails, GoodSummary
 from shop_shared.models.sales import Sale, SaleRecord, SellRequest
@@ -31,15 +43,18 @@ MAX_ATTEMPTS = 25
 _MAX_BACKOFF_SECONDS = 0.02
 
 
+@raises(InvalidNextToken)
 def display_goods(limit: int, next_token: str | None) -> PageOf[GoodSummary]:
     page = goods_table.in_stock_page(limit, next_token)
     return PageOf[GoodSummary](items=[GoodSummary.model_validate(i) for i in page.items], next_token=page.next_token)
 
 
+@raises(GoodNotFound)
 def get_good(good_id: str) -> GoodDetails:
     return GoodDetails.model_validate(goods_table.get(good_id))
 
 
+@raises(NotYourAccount, InvalidNextToken)
 def history(principal: auth.Principal, username: str, limit: int, next_token: str | None) -> PageOf[SaleRecord]:
     auth.require_self_or_employee(principal, username)
     page = sales_table.history_page(username, limit, next_token)
@@ -58,13 +73,22 @@ def _sale_id(username: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_SALE_ID_NAMESPACE, f"{username}\n{idempotency_key}"))
 
 
-def _replay(stored: Item, username: str, fingerprint: str) -> Sale:
+def _replay(stored: SaleItem, username: str, fingerprint: str) -> Sale:
     if stored.get("username") != username or stored.get("request_fingerprint") != fingerprint:
-        raise Conflict("Idempotency-Key was already used for a different purchase", code="IDEMPOTENCY_KEY_REUSED")
+        raise IdempotencyKeyReused()
     metrics.add_metric(name="SaleReplayed", unit=MetricUnit.Count, value=1)
     return Sale.model_validate(stored)
 
 
+@raises(
+    GoodNotFound,
+    CustomerNotFound,
+    InsufficientStock,
+    InsufficientFunds,
+    IdempotencyKeyReused,
+    HighDemand,
+    PurchaseUnconfirmed,
+)
 def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str | None) -> Sale:
     """Buy `quantity` of a good for the caller: 2 DynamoDB round trips on the happy path, 1 for a replay.
 
@@ -86,16 +110,16 @@ def sell(principal: auth.Principal, request: SellRequest, idempotency_key: str |
         except sales_table.PurchaseCancelled as cancelled:
             if cancelled.sale.failed:
                 return _replay_the_winner(cancelled, request, username, sale_id, fingerprint)
-            seen = _seen_after(seen, cancelled)
+            seen = sales_table.snapshot_after(seen, cancelled)
             logger.info("purchase retried", extra={"attempt": attempt, "transient": cancelled.transient})
             time.sleep(random.uniform(0, _MAX_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
             continue
         metrics.add_metric(name="Sale", unit=MetricUnit.Count, value=1)
         return Sale.model_validate(sale)
-    raise ServiceUnavailable("The good is in high demand, please retry")
+    raise HighDemand()
 
 
-def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[Item, Decimal]:
+def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tuple[GoodItem, Decimal]:
     """The good and balance to price the purchase with, or the 404/409 the snapshot already proves.
 
     Checked (with `_refuse_unaffordable`) before writing, so an obviously failing purchase costs one round trip
@@ -103,11 +127,11 @@ def _purchasable(request: SellRequest, seen: sales_table.PurchaseSnapshot) -> tu
     """
     good, balance = seen.good, seen.wallet_balance
     if good is None:
-        raise NotFound("Good not found")
+        raise GoodNotFound()
     if balance is None:
-        raise NotFound("Customer not found")
+        raise CustomerNotFound()
     if good["count"] < request.quantity:
-        raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK")
+        raise InsufficientStock()
     return good, balance
 
 
@@ -115,44 +139,35 @@ def _refuse_unaffordable(total: Decimal, balance: Decimal) -> None:
     # A total beyond the largest amount a wallet may hold can never be paid; refusing it here also means no
     # sale is ever committed with a total the response could not express.
     if balance < total or total > MONEY_MAX:
-        raise Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")
+        raise InsufficientFunds()
 
 
 def _sale_record(
-    request: SellRequest, good: Item, balance: Decimal, *, sale_id: str, username: str, fingerprint: str
-) -> Item:
+    request: SellRequest, good: GoodItem, balance: Decimal, *, sale_id: str, username: str, fingerprint: str
+) -> SaleItem:
     unit_price = Decimal(good["price"])
     total = unit_price * request.quantity
-    return {
-        "sale_id": sale_id,
-        "username": username,
-        "good_id": request.good_id,
-        "good_name": good["name"],
-        "quantity": request.quantity,
-        "unit_price": unit_price,
-        "total_price": total,
-        "remaining_balance": balance - total,
-        "sale_date": utc_now(),
-        "request_fingerprint": fingerprint,
-    }
+    return SaleItem(
+        sale_id=sale_id,
+        username=username,
+        good_id=request.good_id,
+        good_name=good["name"],
+        quantity=request.quantity,
+        unit_price=unit_price,
+        total_price=total,
+        remaining_balance=balance - total,
+        sale_date=utc_now(),
+        request_fingerprint=fingerprint,
+    )
 
 
 def _replay_the_winner(
     cancelled: sales_table.PurchaseCancelled, request: SellRequest, username: str, sale_id: str, fingerprint: str
 ) -> Sale:
     """A concurrent request with the same Idempotency-Key committed first: answer with its sale."""
-    stored = cancelled.sale.current
+    stored = cancelled.existing_sale
     if stored is None:
         stored = sales_table.read_for_purchase(request.good_id, username, sale_id).sale
     if stored is None:  # the winner's sale vanished again: nothing a client can act on but a retry
-        raise ServiceUnavailable("The purchase could not be confirmed, please retry")
+        raise PurchaseUnconfirmed()
     return _replay(stored, username, fingerprint)
-
-
-def _seen_after(
-    seen: sales_table.PurchaseSnapshot, cancelled: sales_table.PurchaseCancelled
-) -> sales_table.PurchaseSnapshot:
-    """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
-    good = cancelled.good.current if cancelled.good.failed else seen.good
-    balance = sales_table.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
-    return sales_table.PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)

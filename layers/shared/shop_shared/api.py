@@ -18,8 +18,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
-from shop_shared.config import settings
-from shop_shared.errors import NotFound, ServiceUnavailable, ShopError, ValidationFailed
+from shop_shared.config import check_required, settings
+from shop_shared.errors import (
+    F,
+    InternalError,
+    InvalidRequest,
+    NoSuchRoute,
+    ServiceBusy,
+    ServiceTimedOut,
+    ShopError,
+    declared_errors,
+    raises,
+)
 from shop_shared.models.common import as_json_number
 from shop_shared.observability import logger, metrics, tracer
 
@@ -54,9 +64,9 @@ _DYNAMODB_MIN_EXPONENT = -130
 _DYNAMODB_MAX_EXPONENT = 125
 
 
-def _bad_body(message: str, kind: str, locs: list[list[str]] | None = None) -> ValidationFailed:
+def _bad_body(message: str, kind: str, locs: list[list[str]] | None = None) -> InvalidRequest:
     details = [{"loc": loc, "msg": message, "type": kind} for loc in locs or [["body"]]]
-    return ValidationFailed(message, details=details)
+    return InvalidRequest(message, details=details)
 
 
 @dataclass(frozen=True)
@@ -147,31 +157,31 @@ def _shop_error(exc: ShopError) -> Response[Any]:
 
 
 def _invalid_request(exc: RequestValidationError) -> Response[Any]:
-    return error_response(ValidationFailed("Request validation failed", details=_validation_details(exc)))
+    return error_response(InvalidRequest(details=_validation_details(exc)))
 
 
 def _no_route(_: NotFoundError) -> Response[Any]:
-    return error_response(NotFound("No such route"))
+    return error_response(NoSuchRoute())
 
 
 def _aws_error(exc: ClientError) -> Response[Any]:
     code = exc.response.get("Error", {}).get("Code", "")
     if code in _RETRYABLE_CODES:
         logger.warning("dependency throttled", extra={"aws_error": code})
-        return error_response(ServiceUnavailable("The service is busy, please retry"))
+        return error_response(ServiceBusy())
     logger.exception("unexpected AWS error")
-    return error_response(ShopError("Internal error"))
+    return error_response(InternalError())
 
 
 def _timeout(exc: Exception) -> Response[Any]:
     logger.warning("dependency timed out", extra={"error": type(exc).__name__})
-    return error_response(ServiceUnavailable("The service timed out, please retry"))
+    return error_response(ServiceTimedOut())
 
 
 def _unexpected(_: Exception) -> Response[Any]:
     # Logged with its traceback for us; the client only ever sees the generic body.
     logger.exception("unhandled error")
-    return error_response(ShopError("Internal error"))
+    return error_response(InternalError())
 
 
 def _cors() -> CORSConfig | None:
@@ -223,7 +233,12 @@ def _log_access(event: dict[str, Any], response: dict[str, Any], started: float)
 
 
 def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
-    """Wrap a resolver with correlation-id logging, tracing and metrics flushing."""
+    """Wrap a resolver with correlation-id logging, tracing and metrics flushing.
+
+    Called as the handler module is imported, after everything the function uses: a missing environment
+    variable fails the cold start here, naming it.
+    """
+    check_required()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler(capture_response=False)
@@ -239,3 +254,9 @@ def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
         return response
 
     return cast(LambdaHandler, handler)
+
+
+def errors_from(service_function: Callable[..., Any]) -> Callable[[F], F]:
+    """Declare that a route may answer with what the service function it calls declares (`errors.raises`):
+    the errors are listed once, where they are raised, and the OpenAPI document and the tests read them here."""
+    return raises(*declared_errors(service_function))

@@ -12,14 +12,24 @@ import boto3
 import jwt
 from aws_lambda_powertools.event_handler.request import Request
 
-from shop_shared.config import settings
-from shop_shared.errors import Forbidden, Unauthorized
+from shop_shared.config import required, settings
+from shop_shared.errors import (
+    AuthenticationRequired,
+    CustomersOnly,
+    EmployeesOnly,
+    InvalidToken,
+    MalformedAuthorization,
+    NotYourAccount,
+    TokenExpired,
+    raises,
+)
 
 Role = Literal["customer", "emp"]
 CUSTOMER: Role = "customer"
 EMPLOYEE: Role = "emp"
 
 _ALGORITHM = "HS256"
+_signing_secret_arn = required("JWT_SECRET_ARN")
 MAX_PASSWORD_BYTES = 72  # all bcrypt ever reads
 
 
@@ -49,10 +59,7 @@ def burn_password_check(password: str) -> None:
 @cache
 def _signing_key() -> str:
     # Fetched once per cold start; rotating the secret means redeploying or letting instances recycle.
-    arn = settings().jwt_secret_arn
-    if not arn:
-        raise RuntimeError("JWT_SECRET_ARN is not configured")
-    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return boto3.client("secretsmanager").get_secret_value(SecretId=_signing_secret_arn())["SecretString"]
 
 
 @dataclass(frozen=True)
@@ -87,12 +94,12 @@ def verify_token(token: str) -> Principal:
             options={"require": ["sub", "role", "exp", "iat", "iss"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("Token expired", code="TOKEN_EXPIRED") from exc
+        raise TokenExpired() from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized("Invalid token", code="INVALID_TOKEN") from exc
+        raise InvalidToken() from exc
     role = claims["role"]
     if role not in (CUSTOMER, EMPLOYEE) or not isinstance(claims["sub"], str):
-        raise Unauthorized("Invalid token", code="INVALID_TOKEN")
+        raise InvalidToken()
     return Principal(username=claims["sub"], role=role)
 
 
@@ -102,40 +109,48 @@ def _bearer_token(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Authorization header must be 'Bearer <token>'", code="INVALID_TOKEN")
+        raise MalformedAuthorization()
     return token.strip()
 
 
+# What any check of a presented token may answer with.
+_TOKEN_ERRORS = (InvalidToken, MalformedAuthorization, TokenExpired)
+
+
+@raises(AuthenticationRequired, *_TOKEN_ERRORS)
 def authenticated(request: Request) -> Principal:
     """Route dependency: the caller's verified identity, or 401."""
     token = _bearer_token(request)
     if token is None:
-        raise Unauthorized("Authentication required")
+        raise AuthenticationRequired()
     return verify_token(token)
 
 
+@raises(*_TOKEN_ERRORS)
 def optional_principal(request: Request) -> Principal | None:
     """Route dependency for public routes that show more to some callers; a bad token is still a 401."""
     token = _bearer_token(request)
     return verify_token(token) if token is not None else None
 
 
+@raises(EmployeesOnly, AuthenticationRequired, *_TOKEN_ERRORS)
 def employee(request: Request) -> Principal:
     """Route dependency: an authenticated employee, or 401/403."""
     principal = authenticated(request)
     if not principal.is_employee:
-        raise Forbidden("Employees only")
+        raise EmployeesOnly()
     return principal
 
 
+@raises(CustomersOnly, AuthenticationRequired, *_TOKEN_ERRORS)
 def customer(request: Request) -> Principal:
     """Route dependency: an authenticated customer account, or 401/403."""
     principal = authenticated(request)
     if principal.role != CUSTOMER:
-        raise Forbidden("Customers only")
+        raise CustomersOnly()
     return principal
 
 
 def require_self_or_employee(principal: Principal, username: str) -> None:
     if principal.username != username and not principal.is_employee:
-        raise Forbidden("You may only access your own account")
+        raise NotYourAccount()

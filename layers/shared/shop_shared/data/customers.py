@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -26,8 +27,44 @@ from shop_shared.data.dynamo import (
     set_fields,
     table,
 )
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable, ShopError, TooManyRequests
+from shop_shared.errors import (
+    CustomerNotFound,
+    InsufficientFunds,
+    LoginContention,
+    LoginLockedOut,
+    ShopError,
+    UsernameTaken,
+    WalletLimitExceeded,
+)
 from shop_shared.models.common import MONEY_MAX, utc_now
+
+
+class PublicAccount(TypedDict):
+    """What an account shows (get_public, the list): no password hash, no login counters."""
+
+    username: str
+    full_name: str
+    age: Number
+    address: str
+    gender: str
+    marital_status: str
+    wallet_balance: Decimal
+    role: str
+    created_at: str
+    updated_at: NotRequired[str]
+
+
+class AccountItem(PublicAccount):
+    """A live account as stored. A tombstone is only `username` + `deleted_at` (see the module docstring)."""
+
+    password_hash: str
+    password_reset_required: NotRequired[bool]  # set by shopctl import-original for unusable hashes
+    login_attempts: NotRequired[Number]
+    login_window_start: NotRequired[Number]
+
+
+table_name = required("CUSTOMERS_TABLE")  # table_name() is the name, checked at cold start
+
 
 KEY = frozenset({"username"})
 
@@ -51,41 +88,37 @@ def is_live_account(item: Item | None) -> bool:
     return item is not None and TOMBSTONE_ATTRIBUTE not in item
 
 
-def _not_found() -> NotFound:
-    return NotFound("Customer not found")
-
-
 def _table() -> Table:
-    return table(settings().customers_table)
+    return table(table_name())
 
 
 def _live_account_condition(if_live: ShopError) -> AbstractContextManager[None]:
     """A failed `LIVE_ACCOUNT AND <guard>` condition (with ALL_OLD on failure): 404 unless the account is live,
     then `if_live` (the guard failed)."""
-    return condition_failure_as(_not_found(), if_item_exists=if_live, counts_as_existing=is_live_account)
+    return condition_failure_as(CustomerNotFound(), if_item_exists=if_live, counts_as_existing=is_live_account)
 
 
-def create(item: Item) -> None:
+def create(item: AccountItem) -> None:
     # A tombstone is an existing item, so a deleted username is refused here too: names are never reused.
-    with condition_failure_as(Conflict("Username is already taken", code="USERNAME_TAKEN")):
+    with condition_failure_as(UsernameTaken()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
 
 
-def get_public(username: str) -> Item:
+def get_public(username: str) -> PublicAccount:
     item = (
         _table()
         .get_item(Key={"username": username}, ProjectionExpression=_PUBLIC, ExpressionAttributeNames=_NAMES)
         .get("Item")
     )
     if not is_live_account(item):
-        raise _not_found()
-    return cast(Item, item)
+        raise CustomerNotFound()
+    return cast(PublicAccount, item)
 
 
 def list_page(limit: int, next_token: str | None) -> Page:
     # The filter runs after Limit, so a page can be short (even empty) with a next_token: keep following it.
     return query_page(
-        settings().customers_table,
+        table_name(),
         KEY,
         limit,
         next_token,
@@ -95,19 +128,22 @@ def list_page(limit: int, next_token: str | None) -> Page:
     )
 
 
-def update(username: str, changes: Item) -> Item:
-    return set_fields(settings().customers_table, {"username": username}, changes, _not_found(), condition=LIVE_ACCOUNT)
+def update(username: str, changes: Item) -> AccountItem:
+    return cast(
+        AccountItem,
+        set_fields(table_name(), {"username": username}, changes, CustomerNotFound(), condition=LIVE_ACCOUNT),
+    )
 
 
 def delete(username: str) -> None:
     """Replace the account with its tombstone in one conditional write: profile, hash and wallet are gone at once."""
-    with condition_failure_as(_not_found()):
+    with condition_failure_as(CustomerNotFound()):
         _table().put_item(Item={"username": username, TOMBSTONE_ATTRIBUTE: utc_now()}, ConditionExpression=LIVE_ACCOUNT)
 
 
 def add_to_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic credit, refused (409, nothing written) when the new balance would exceed what Money can express."""
-    too_much = Conflict("The wallet balance would exceed the maximum", code="WALLET_LIMIT_EXCEEDED")
+    too_much = WalletLimitExceeded()
     with _live_account_condition(if_live=too_much):
         result = _table().update_item(
             Key={"username": username},
@@ -120,9 +156,47 @@ def add_to_wallet(username: str, amount: Decimal) -> Decimal:
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
+def debit_wallet_member(username: str, total: Decimal, seen_balance: Decimal) -> dict[str, Any]:
+    """The TransactWriteItems member that takes `total` from a live account's wallet as the purchase saw it:
+    pinned to `seen_balance`, so a sale's remaining_balance is exactly what was left."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": {"username": username},
+            "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
+            "ConditionExpression": f"{LIVE_ACCOUNT} AND wallet_balance = :seen AND wallet_balance >= :total",
+            "ExpressionAttributeValues": {":total": total, ":seen": seen_balance},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def consistent_wallet_read(username: str) -> dict[str, Any]:
+    """This table's part of a BatchGetItem that reads one wallet, strongly consistent; see `wallet_from_batch`."""
+    return {
+        table_name(): {
+            "Keys": [{"username": username}],
+            "ConsistentRead": True,
+            "ProjectionExpression": f"username, wallet_balance, {TOMBSTONE_ATTRIBUTE}",
+        }
+    }
+
+
+def wallet_from_batch(responses: dict[str, list[Item]]) -> Decimal | None:
+    """The balance a BatchGetItem with `consistent_wallet_read` returned; None when there is no account."""
+    return wallet_of(next(iter(responses.get(table_name(), [])), None))
+
+
+def wallet_of(account: Item | None) -> Decimal | None:
+    """The balance of a live account's item image; None when there is no account to charge (none, or a tombstone)."""
+    if not is_live_account(account):
+        return None
+    return Decimal(cast(Item, account).get("wallet_balance", 0))
+
+
 def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     """Atomic debit: the condition, not a prior read, guarantees the balance never goes below zero."""
-    with _live_account_condition(if_live=Conflict("Insufficient funds", code="INSUFFICIENT_FUNDS")):
+    with _live_account_condition(if_live=InsufficientFunds()):
         result = _table().update_item(
             Key={"username": username},
             UpdateExpression="SET wallet_balance = wallet_balance - :amount",
@@ -134,7 +208,7 @@ def take_from_wallet(username: str, amount: Decimal) -> Decimal:
     return cast(Decimal, result["Attributes"]["wallet_balance"])
 
 
-def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_seconds: int) -> Item:
+def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_seconds: int) -> AccountItem:
     """Reserve one password check for `username` BEFORE it runs, and return the account (password hash included).
 
     One conditional UpdateItem counts the attempt and brings the item back, so concurrent requests can never run
@@ -163,21 +237,19 @@ def reserve_login_attempt(username: str, now: int, *, max_attempts: int, window_
     for _ in range(3):  # normally one pass, and one call in it
         account, seen = _conditional_update(username, names, within_budget)
         if account is not None:
-            return account
+            return cast(AccountItem, account)
         if not is_live_account(seen):
-            raise _not_found()
+            raise CustomerNotFound()
         started = int(cast(Item, seen)[_WINDOW_START])
         if started > expired_before:  # the current window's budget is used
-            raise TooManyRequests(
-                "Too many login attempts; try again later", retry_after=max(1, started + window_seconds - now)
-            )
+            raise LoginLockedOut(retry_after=max(1, started + window_seconds - now))
         account, seen = _conditional_update(username, names, restart_window)
         if account is not None:
-            return account
+            return cast(AccountItem, account)
         if not is_live_account(seen):
-            raise _not_found()
+            raise CustomerNotFound()
         # Another request restarted the window (or a login cleared it) meanwhile: count in that one.
-    raise ServiceUnavailable("Login attempts are contending; try again")
+    raise LoginContention()
 
 
 def _conditional_update(username: str, names: dict[str, str], write: dict[str, Any]) -> tuple[Item | None, Item | None]:
@@ -199,7 +271,7 @@ def _conditional_update(username: str, names: dict[str, str], write: dict[str, A
 
 def clear_login_attempts(username: str) -> None:
     """After a successful login the next attempt opens a fresh window. NotFound: the account was deleted meanwhile."""
-    with condition_failure_as(_not_found()):
+    with condition_failure_as(CustomerNotFound()):
         _table().update_item(
             Key={"username": username},
             UpdateExpression="REMOVE #attempts, #start",

@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shop_shared.errors import ShopError, ValidationFailed
+from shop_shared.errors import InvalidNextToken, ShopError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 _BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
 
 Item = dict[str, Any]
+# A number attribute: written as int or Decimal, always read back as Decimal.
+Number = int | Decimal
 
 
 _SERIALIZER = TypeSerializer()
@@ -232,15 +234,15 @@ def decode_token(token: str | None, key_names: frozenset[str]) -> Item | None:
     if token is None:
         return None
     if len(token) > MAX_TOKEN_CHARS:
-        raise ValidationFailed("next_token is not valid")
+        raise InvalidNextToken()
     try:
         padded = token + "=" * (-len(token) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, RecursionError) as exc:
         # ValueError covers bad base64/UTF-8/JSON and integers past Python's digit limit; RecursionError deep nesting.
-        raise ValidationFailed("next_token is not valid") from exc
+        raise InvalidNextToken() from exc
     if not isinstance(key, dict) or set(key) != key_names or not all(isinstance(v, str) for v in key.values()):
-        raise ValidationFailed("next_token is not valid", code="VALIDATION_ERROR")
+        raise InvalidNextToken()
     return key
 
 
@@ -255,6 +257,6 @@ def query_page(table_name: str, key_names: frozenset[str], limit: int, next_toke
         result = handle.query(**kwargs) if "KeyConditionExpression" in kwargs else handle.scan(**kwargs)
     except ClientError as exc:
         if error_code(exc) == "ValidationException" and start_key is not None:
-            raise ValidationFailed("next_token is not valid") from exc
+            raise InvalidNextToken() from exc
         raise
     return Page(items=result.get("Items", []), next_token=encode_token(result.get("LastEvaluatedKey")))

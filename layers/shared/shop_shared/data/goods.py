@@ -4,18 +4,23 @@ Attributes: id, name, category, price (N), description, count (N), created_at, u
 rating_count (N), the running aggregate of approved reviews the moderation job keeps (rating_avg is derived
 when read); and `in_stock` ("Y"), present exactly while count > 0: the key of the sparse `in_stock` index the
 shop window reads, so browsing never reads a sold-out good. Every write that changes `count` goes through this
-module, which keeps `in_stock` in step with it in the same write.
+module, which keeps `in_stock` in step with it in the same write. Every write of this table is built here,
+including the members other modules' transactions compose (`take_stock_member` for a purchase,
+`add_rating_member` for the reviews job's rating aggregate).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -26,7 +31,28 @@ from shop_shared.data.dynamo import (
     set_fields,
     table,
 )
-from shop_shared.errors import Conflict, NotFound, ServiceUnavailable
+from shop_shared.errors import GoodNotFound, HighDemand, InsufficientStock
+
+
+class GoodItem(TypedDict):
+    """A good as stored (see the module docstring)."""
+
+    id: str
+    name: str
+    category: str
+    price: Decimal
+    description: str
+    count: Number
+    created_at: str
+    updated_at: str
+    rating_sum: NotRequired[Number]
+    rating_count: NotRequired[Number]
+    rating_updated_at: NotRequired[str]
+    in_stock: NotRequired[str]
+
+
+table_name = required("INVENTORY_TABLE")  # table_name() is the name, checked at cold start
+
 
 IN_STOCK_INDEX = "in_stock"
 # A page cursor of the in-stock index: the table key plus the index key.
@@ -37,29 +63,29 @@ _MAX_STOCK_ATTEMPTS = 10
 
 
 def _table() -> Table:
-    return table(settings().inventory_table)
+    return table(table_name())
 
 
-def get(good_id: str) -> Item:
+def get(good_id: str) -> GoodItem:
     item = _table().get_item(Key={"id": good_id}).get("Item")
     if item is None:
-        raise NotFound("Good not found")
-    return item
+        raise GoodNotFound()
+    return cast(GoodItem, item)
 
 
-def stored_good(item: Item) -> Item:
+def stored_good(item: Mapping[str, Any]) -> Item:
     """A new good's item as stored (also for bulk imports): an empty rating aggregate, which only the reviews
     moderation job moves, and listed in the in-stock index when it has stock."""
     stored = {"rating_sum": 0, "rating_count": 0, **item}
     return {**stored, "in_stock": IN_STOCK} if item["count"] > 0 else stored
 
 
-def create(item: Item) -> None:
+def create(item: GoodItem) -> None:
     # A uuid4 collision is not expected; the condition just makes sure one could never overwrite a good.
     _table().put_item(Item=stored_good(item), ConditionExpression="attribute_not_exists(id)")
 
 
-def update(good_id: str, changes: Item) -> Item:
+def update(good_id: str, changes: Item) -> GoodItem:
     """SET the given fields of an existing good (never creating one); a new count also lists or unlists it."""
     listed: Item = {}
     unlisted: tuple[str, ...] = ()
@@ -68,9 +94,7 @@ def update(good_id: str, changes: Item) -> Item:
             listed = {"in_stock": IN_STOCK}
         else:
             unlisted = ("in_stock",)
-    return set_fields(
-        settings().inventory_table, {"id": good_id}, changes | listed, NotFound("Good not found"), remove=unlisted
-    )
+    return cast(GoodItem, set_fields(table_name(), {"id": good_id}, changes | listed, GoodNotFound(), remove=unlisted))
 
 
 def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: str | None = None) -> dict[str, Any]:
@@ -100,7 +124,7 @@ def take_stock_update(good_id: str, quantity: int, seen_count: int, updated_at: 
     }
 
 
-def take_stock(good_id: str, count: int, updated_at: str) -> Item:
+def take_stock(good_id: str, count: int, updated_at: str) -> GoodItem:
     """Atomic stock removal: the condition, not a prior read, keeps the count from going below zero.
 
     The first write assumes units will remain (the common case, one round trip); if the condition fails, the
@@ -119,17 +143,50 @@ def take_stock(good_id: str, count: int, updated_at: str) -> Item:
                 raise
             current = old_item(exc)
             if current is None:
-                raise NotFound("Good not found") from exc
+                raise GoodNotFound() from exc
             seen_count = int(current["count"])
             if seen_count < count:
-                raise Conflict("Insufficient stock", code="INSUFFICIENT_STOCK") from exc
+                raise InsufficientStock() from exc
             continue
-        return result["Attributes"]
-    raise ServiceUnavailable("The good is in high demand, please retry")
+        return cast(GoodItem, result["Attributes"])
+    raise HighDemand()
+
+
+def take_stock_member(good_id: str, quantity: int, seen: GoodItem) -> dict[str, Any]:
+    """The TransactWriteItems member that takes `quantity` units of a good as `seen` (the purchase's snapshot):
+    also pinned to the price it was seen at, so a sale records exactly the unit price it charged."""
+    update = take_stock_update(good_id, quantity, int(seen["count"]))
+    update["ConditionExpression"] += " AND price = :price"
+    update["ExpressionAttributeValues"][":price"] = seen["price"]
+    return {"Update": {"TableName": table_name(), **update, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+
+
+def add_rating_member(good_id: str, rating_sum: int, rating_count: int, now: str) -> dict[str, Any]:
+    """The TransactWriteItems member that moves a good's running rating aggregate (the reviews moderation job's);
+    conditioned on the good existing, so a deleted good is never re-created by it."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": {"id": good_id},
+            "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
+            "ConditionExpression": "attribute_exists(id)",
+            "ExpressionAttributeValues": {":sum": rating_sum, ":count": rating_count, ":now": now},
+        }
+    }
+
+
+def consistent_read(good_id: str) -> dict[str, Any]:
+    """This table's part of a BatchGetItem that reads one good, strongly consistent; see `from_batch`."""
+    return {table_name(): {"Keys": [{"id": good_id}], "ConsistentRead": True}}
+
+
+def from_batch(responses: dict[str, list[Item]]) -> GoodItem | None:
+    """The good a BatchGetItem with `consistent_read` returned (None: no such good)."""
+    return cast(GoodItem | None, next(iter(responses.get(table_name(), [])), None))
 
 
 def delete(good_id: str) -> None:
-    with condition_failure_as(NotFound("Good not found")):
+    with condition_failure_as(GoodNotFound()):
         _table().delete_item(Key={"id": good_id}, ConditionExpression="attribute_exists(id)")
 
 
@@ -138,7 +195,7 @@ def in_stock_page(limit: int, next_token: str | None) -> Page:
     unless it is the last. One item more than the page is read so the last page says so (next_token null)
     instead of sending the client after an empty one."""
     page = query_page(
-        settings().inventory_table,
+        table_name(),
         IN_STOCK_PAGE_KEY,
         limit + 1,
         next_token,

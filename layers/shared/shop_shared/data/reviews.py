@@ -16,13 +16,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
+from shop_shared.data import goods as goods_table
 from shop_shared.data.dynamo import (
     Item,
+    Number,
     Page,
     Table,
     condition_failure_as,
@@ -33,11 +35,32 @@ from shop_shared.data.dynamo import (
     table,
     transact_write,
 )
-from shop_shared.errors import Conflict, NotFound
+from shop_shared.errors import DuplicateReview, ReviewNotFound
 from shop_shared.models.reviews import PENDING
 
-if TYPE_CHECKING:
-    from shop_shared.moderation import Decision
+
+class ReviewItem(TypedDict):
+    """A review as stored (see the module docstring); rating markers share the table but not this shape."""
+
+    review_id: str
+    product_id: str
+    username: str
+    rating: Number
+    comment: str
+    status: str
+    review_date: str
+    updated_at: str
+    revision: NotRequired[str]  # absent only on images written before revisions existed
+    version: Number
+    moderation_source: NotRequired[str]
+    moderated_by: NotRequired[str]
+    moderated_at: NotRequired[str]
+    moderation_reason: NotRequired[str]
+    moderation_rule: NotRequired[str]
+
+
+table_name = required("REVIEWS_TABLE")  # table_name() is the name, checked at cold start
+
 
 BY_PRODUCT = "by_product"
 BY_CUSTOMER = "by_customer"
@@ -60,7 +83,7 @@ class Refused(Exception):
 
 
 def _table() -> Table:
-    return table(settings().reviews_table)
+    return table(table_name())
 
 
 def review_id_for(product_id: str, username: str) -> str:
@@ -73,23 +96,23 @@ def new_revision() -> str:
     return str(uuid.uuid4())
 
 
-def create(item: Item) -> None:
-    with condition_failure_as(Conflict("You have already reviewed this good", code="DUPLICATE_REVIEW")):
+def create(item: ReviewItem) -> None:
+    with condition_failure_as(DuplicateReview()):
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(review_id)")
 
 
-def get(review_id: str, *, consistent: bool = False) -> Item:
+def get(review_id: str, *, consistent: bool = False) -> ReviewItem:
     item = _table().get_item(Key={"review_id": review_id}, ConsistentRead=consistent).get("Item")
     if item is None:
-        raise NotFound("Review not found")
-    return item
+        raise ReviewNotFound()
+    return cast(ReviewItem, item)
 
 
 def _refused(exc: ClientError) -> Refused:
     return Refused(old_item(exc))
 
 
-def update_by_author(review_id: str, username: str, changes: Item, now: str) -> Item:
+def update_by_author(review_id: str, username: str, changes: Item, now: str) -> ReviewItem:
     """Apply the author's edit and send the review back to moderation; Refused unless it exists and is theirs."""
     names = {f"#{field}": field for field in changes} | {"#status": "status"}
     values = {f":{field}": value for field, value in changes.items()}
@@ -113,7 +136,7 @@ def update_by_author(review_id: str, username: str, changes: Item, now: str) -> 
         if is_condition_failure(exc):
             raise _refused(exc) from exc
         raise
-    return result["Attributes"]
+    return cast(ReviewItem, result["Attributes"])
 
 
 def delete(review_id: str, author: str | None) -> None:
@@ -136,7 +159,7 @@ def delete(review_id: str, author: str | None) -> None:
         raise
 
 
-def record_employee_decision(review_id: str, status: str, employee: str, reason: str | None, now: str) -> Item:
+def record_employee_decision(review_id: str, status: str, employee: str, reason: str | None, now: str) -> ReviewItem:
     values: dict[str, Any] = {":status": status, ":source": "employee", ":by": employee, ":now": now}
     assignments = "#status = :status, moderation_source = :source, moderated_by = :by, moderated_at = :now"
     removals = ["moderation_rule"]
@@ -145,7 +168,7 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
     else:
         assignments += ", moderation_reason = :reason"
         values[":reason"] = reason
-    with condition_failure_as(NotFound("Review not found")):
+    with condition_failure_as(ReviewNotFound()):
         result = _table().update_item(
             Key={"review_id": review_id},
             UpdateExpression=f"SET {assignments} REMOVE {', '.join(removals)}",
@@ -154,10 +177,21 @@ def record_employee_decision(review_id: str, status: str, employee: str, reason:
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
-    return result["Attributes"]
+    return cast(ReviewItem, result["Attributes"])
 
 
-def record_auto_decision(review_id: str, revision: str | None, version: int, decision: Decision, now: str) -> bool:
+class AutoVerdict(Protocol):
+    """What the moderation job stores of its rules' answer (reviews_api.review_rules.RuleVerdict)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+def record_auto_decision(review_id: str, revision: str | None, version: int, verdict: AutoVerdict, now: str) -> bool:
     """The moderation job's verdict on one revision of a review; False if that revision is no longer pending.
 
     The condition is what keeps the job from ever overriding an employee (whose decision leaves the review
@@ -167,12 +201,12 @@ def record_auto_decision(review_id: str, revision: str | None, version: int, dec
     existed; such a verdict may land only on an item that still has no revision and the same version.
     """
     values: dict[str, Any] = {
-        ":status": decision.status,
+        ":status": verdict.status,
         ":source": "auto",
         ":by": AUTO_MODERATOR,
         ":now": now,
-        ":reason": decision.reason,
-        ":rule": decision.rule,
+        ":reason": verdict.reason,
+        ":rule": verdict.rule,
         ":pending": PENDING,
     }
     if revision is None:
@@ -229,7 +263,7 @@ def _newest_first(
     }
     items: list[Item] = []
     for _ in range(_MAX_QUERIES_PER_PAGE):
-        page = query_page(settings().reviews_table, key_names, limit - len(items), token, **query)
+        page = query_page(table_name(), key_names, limit - len(items), token, **query)
         items.extend(page.items)
         token = page.next_token
         if token is None or len(items) >= limit:
@@ -320,7 +354,7 @@ def move_rating_contribution(
     marker: Item = {**_marker_key(review_id), "sequence_number": sequence_number, "updated_at": now}
     if after is not None:
         marker |= {"counted_product": after.product_id, "counted_rating": after.rating}
-    marker_put: dict[str, Any] = {"TableName": settings().reviews_table, "Item": marker}
+    marker_put: dict[str, Any] = {"TableName": table_name(), "Item": marker}
     if seen.sequence_number is None:
         marker_put["ConditionExpression"] = "attribute_not_exists(review_id)"
     else:
@@ -329,16 +363,7 @@ def move_rating_contribution(
     goods = _deltas(seen.counted, after)
     while True:
         updates = [
-            {
-                "Update": {
-                    "TableName": settings().inventory_table,
-                    "Key": {"id": product_id},
-                    "UpdateExpression": "ADD rating_sum :sum, rating_count :count SET rating_updated_at = :now",
-                    "ConditionExpression": "attribute_exists(id)",
-                    "ExpressionAttributeValues": {":sum": total, ":count": count, ":now": now},
-                }
-            }
-            for product_id, (total, count) in goods.items()
+            goods_table.add_rating_member(product_id, total, count, now) for product_id, (total, count) in goods.items()
         ]
         try:
             transact_write([{"Put": marker_put}, *updates])

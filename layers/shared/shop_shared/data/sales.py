@@ -1,6 +1,9 @@
 """The sales table (one item per sale, keyed by `sale_id`, GSI `by_customer` on username + sale_date) and the
 purchase itself, which writes the inventory, customers and sales tables in one transaction.
 
+This module owns only the sales table: the purchase transaction is composed of the members the inventory and
+customers modules build for their own tables (`goods.take_stock_member`, `customers.debit_wallet_member`).
+
 A sale item is a snapshot: sale_id, username, good_id, good_name, quantity, unit_price, total_price,
 remaining_balance, sale_date and request_fingerprint (what an Idempotency-Key replay is compared against).
 """
@@ -11,14 +14,33 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from shop_shared.config import settings
+from shop_shared.config import required
 from shop_shared.data import customers, goods
-from shop_shared.data.dynamo import Item, Page, batch_get, deserialize, error_code, query_page, transact_write
-from shop_shared.errors import Conflict, ServiceUnavailable
+from shop_shared.data.dynamo import Item, Number, Page, batch_get, deserialize, error_code, query_page, transact_write
+from shop_shared.errors import IdempotencyKeyReused, ServiceBusy
+
+
+class SaleItem(TypedDict):
+    """A sale as stored (see the module docstring)."""
+
+    sale_id: str
+    username: str
+    good_id: str
+    good_name: str
+    quantity: Number
+    unit_price: Decimal
+    total_price: Decimal
+    remaining_balance: Decimal
+    sale_date: str
+    request_fingerprint: NotRequired[str]  # absent on sales imported from the original system
+
+
+table_name = required("SALES_TABLE")  # table_name() is the name, checked at cold start
+
 
 # A GSI page's LastEvaluatedKey holds the table key and the index key.
 HISTORY_KEY = frozenset({"sale_id", "username", "sale_date"})
@@ -29,7 +51,7 @@ _TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "Provi
 
 def history_page(username: str, limit: int, next_token: str | None) -> Page:
     return query_page(
-        settings().sales_table,
+        table_name(),
         HISTORY_KEY,
         limit,
         next_token,
@@ -45,39 +67,24 @@ def history_page(username: str, limit: int, next_token: str | None) -> Page:
 class PurchaseSnapshot:
     """What a purchase is priced and checked against, all read in one BatchGetItem round trip."""
 
-    good: Item | None
+    good: goods.GoodItem | None
     wallet_balance: Decimal | None  # None: no such customer
-    sale: Item | None  # the sale an Idempotency-Key already produced, if any
+    sale: SaleItem | None  # the sale an Idempotency-Key already produced, if any
 
 
 def read_for_purchase(good_id: str, username: str, sale_id: str | None) -> PurchaseSnapshot:
-    names = settings()
-    request: dict[str, Any] = {
-        names.inventory_table: {"Keys": [{"id": good_id}], "ConsistentRead": True},
-        names.customers_table: {
-            "Keys": [{"username": username}],
-            "ConsistentRead": True,
-            "ProjectionExpression": f"username, wallet_balance, {customers.TOMBSTONE_ATTRIBUTE}",
-        },
-    }
+    request: dict[str, Any] = {**goods.consistent_read(good_id), **customers.consistent_wallet_read(username)}
     if sale_id is not None:
-        request[names.sales_table] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
+        request[table_name()] = {"Keys": [{"sale_id": sale_id}], "ConsistentRead": True}
     result = batch_get(request)
     if result.get("UnprocessedKeys"):
         # Only happens when DynamoDB throttles; nothing was written, so the client can simply retry.
-        raise ServiceUnavailable("The service is busy, please retry")
+        raise ServiceBusy()
     responses: dict[str, list[Item]] = result.get("Responses", {})
-    good = next(iter(responses.get(names.inventory_table, [])), None)
-    account = next(iter(responses.get(names.customers_table, [])), None)
-    sale = next(iter(responses.get(names.sales_table, [])), None)
-    return PurchaseSnapshot(good=good, wallet_balance=wallet_of(account), sale=sale)
-
-
-def wallet_of(account: Item | None) -> Decimal | None:
-    """The balance of a live account's item image; None when there is no account to charge (none, or a tombstone)."""
-    if account is None or not customers.is_live_account(account):
-        return None
-    return Decimal(account.get("wallet_balance", 0))
+    sale = cast(SaleItem | None, next(iter(responses.get(table_name(), [])), None))
+    return PurchaseSnapshot(
+        good=goods.from_batch(responses), wallet_balance=customers.wallet_from_batch(responses), sale=sale
+    )
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,11 @@ class PurchaseCancelled(Exception):
         self.sale = sale
         self.transient = transient
 
+    @property
+    def existing_sale(self) -> SaleItem | None:
+        """The sale the same sale id already has, as the failed Put saw it (when that is why it was cancelled)."""
+        return cast(SaleItem | None, self.sale.current)
+
 
 def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
     # Derived from the exact payload: botocore's own retries of this call (after a timeout, say) replay it
@@ -106,40 +118,19 @@ def _request_token(transact_items: list[dict[str, Any]], attempt: int) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()[:36]
 
 
-def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt: int) -> None:
+def record_purchase(sale: SaleItem, seen_good: goods.GoodItem, seen_balance: Decimal, attempt: int) -> None:
     """Stock, wallet and sale record in ONE TransactWriteItems call: all three writes happen or none does.
 
     The stock and wallet conditions are what make a purchase safe under concurrency; `price = :price` and
     `wallet_balance = :seen` additionally pin the snapshot the sale was priced with, so the stored
     unit_price and remaining_balance are exactly what was charged and left.
     """
-    names = settings()
-    take_stock = goods.take_stock_update(sale["good_id"], sale["quantity"], int(seen_good["count"]))
-    take_stock["ConditionExpression"] += " AND price = :price"
-    take_stock["ExpressionAttributeValues"][":price"] = seen_good["price"]
-    transact_items: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": names.inventory_table,
-                **take_stock,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        {
-            "Update": {
-                "TableName": names.customers_table,
-                "Key": {"username": sale["username"]},
-                "UpdateExpression": "SET wallet_balance = wallet_balance - :total",
-                "ConditionExpression": (
-                    f"{customers.LIVE_ACCOUNT} AND wallet_balance = :seen AND wallet_balance >= :total"
-                ),
-                "ExpressionAttributeValues": {":total": sale["total_price"], ":seen": seen_balance},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
+    transact_items = [
+        goods.take_stock_member(sale["good_id"], int(sale["quantity"]), seen_good),
+        customers.debit_wallet_member(sale["username"], sale["total_price"], seen_balance),
         {
             "Put": {
-                "TableName": names.sales_table,
+                "TableName": table_name(),
                 "Item": sale,
                 "ConditionExpression": "attribute_not_exists(sale_id)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -152,7 +143,7 @@ def record_purchase(sale: Item, seen_good: Item, seen_balance: Decimal, attempt:
         code = error_code(exc)
         if code == "IdempotentParameterMismatchException":
             # Unreachable while the token hashes the whole payload; mapped so it can never surface as a 500.
-            raise Conflict("Idempotency key reused with a different request", code="IDEMPOTENCY_KEY_REUSED") from exc
+            raise IdempotencyKeyReused() from exc
         if code != "TransactionCanceledException":
             raise
         raise _cancelled(exc) from exc
@@ -177,3 +168,10 @@ def _cancelled(exc: ClientError) -> PurchaseCancelled | ClientError:
             return exc  # a validation error is a bug on our side: let it surface as one
     good, customer, sale = checks
     return PurchaseCancelled(good=good, customer=customer, sale=sale, transient=transient)
+
+
+def snapshot_after(seen: PurchaseSnapshot, cancelled: PurchaseCancelled) -> PurchaseSnapshot:
+    """The snapshot updated from a cancelled transaction's ALL_OLD images: the current state, without a read."""
+    good = cast(goods.GoodItem | None, cancelled.good.current) if cancelled.good.failed else seen.good
+    balance = customers.wallet_of(cancelled.customer.current) if cancelled.customer.failed else seen.wallet_balance
+    return PurchaseSnapshot(good=good, wallet_balance=balance, sale=None)

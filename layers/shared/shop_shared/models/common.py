@@ -39,9 +39,15 @@ PositiveMoney = Annotated[Money, Field(gt=0)]
 # Also the type of every {username} path parameter: a name registration could never accept cannot exist, and the
 # bound keeps a key DynamoDB refuses (over 2048 bytes) from becoming a 500.
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,50}$")]
-# Review ids are UUIDs we derive; as a path parameter the pattern keeps odd or oversized keys away from DynamoDB.
-ReviewId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+# Good ids (uuid4) and review ids (uuid5) are ids we make; wherever a client sends one (path or body) the pattern
+# keeps odd or oversized keys away from DynamoDB, and keeps "/" out, which the review id derivation relies on.
+_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+GoodId = Annotated[str, Field(pattern=_ID_PATTERN)]
+ReviewId = Annotated[str, Field(pattern=_ID_PATTERN)]
+# Every paged list: the page size and the cursor of the previous page (opaque; data.dynamo.decode_token checks it).
 Limit = Annotated[int, Field(ge=1, le=100)]
+DEFAULT_LIMIT = 50
+NextToken = Annotated[str, Field(description="The next_token of the previous page")]
 Quantity = Annotated[StrictInt, Field(ge=1, le=100)]
 
 

@@ -15,9 +15,6 @@ Description = Annotated[str, Field(max_length=2000)]
 # An upper bound keeps a huge JSON integer from reaching DynamoDB (38 digits max) as a 500 instead of a 400.
 MAX_STOCK = 1_000_000_000
 StockCount = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
-# Ids are uuid4 strings we generate; the pattern keeps oversized or odd keys away from DynamoDB.
-GOOD_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
-GoodId = Annotated[str, Field(pattern=GOOD_ID_PATTERN)]
 
 
 class NewGood(RequestModel):

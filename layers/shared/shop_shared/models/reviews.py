@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shop_shared.models.common import PatchModel, RequestModel, ResponseModel
+from shop_shared.models.common import GoodId, PatchModel, RequestModel, ResponseModel
 
 ReviewStatus = Literal["pending", "approved", "flagged"]
-Decision = Literal["approved", "flagged"]
+# What a moderator (an employee, or the moderation job applying the review rules) decides of a review.
+Verdict = Literal["approved", "flagged"]
 ModerationSource = Literal["auto", "employee"]
 
 PENDING: ReviewStatus = "pending"
@@ -18,13 +19,11 @@ FLAGGED: ReviewStatus = "flagged"
 
 Rating = Annotated[StrictInt, Field(ge=1, le=5)]
 Comment = Annotated[str, Field(max_length=1000)]
-# Goods are keyed by UUID strings; the pattern also keeps "/" out, which the review id derivation relies on.
-ProductId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 ModerationNote = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class SubmitReviewRequest(RequestModel):
-    product_id: ProductId
+    product_id: GoodId
     rating: Rating
     comment: Comment = ""
 
@@ -35,7 +34,7 @@ class ReviewPatch(PatchModel):
 
 
 class ModerateRequest(RequestModel):
-    status: Decision
+    status: Verdict
     reason: ModerationNote | None = None
 
 

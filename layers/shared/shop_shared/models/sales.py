@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from shop_shared.models.common import Money, Quantity, RequestModel, ResponseModel
-from shop_shared.models.goods import GoodId
+from typing import Annotated
+
+from pydantic import Field
+
+from shop_shared.models.common import GoodId, Money, Quantity, RequestModel, ResponseModel
 
 # Printable ASCII without spaces, as UUIDs and most client-generated keys are; long enough for any of them.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+IdempotencyKey = Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)]
 
 
 class SellRequest(RequestModel):

@@ -1,4 +1,4 @@
-"""Automatic review moderation rules: pure functions from (rating, comment) to approved or flagged with a reason.
+"""The review rules the moderation job applies: pure functions from (rating, comment) to a verdict and a reason.
 
 Rules run in a fixed order and the first that matches decides; a review no rule objects to is approved.
 A flag is not a verdict: it hides the review until an employee approves it (or the author edits it).
@@ -28,9 +28,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
-Verdict = Literal["approved", "flagged"]
+from shop_shared.models.reviews import Verdict
 
 CLEAN = "clean"
 BANNED_WORD = "banned_word"
@@ -80,7 +80,9 @@ EXTREME_RATINGS = frozenset({1, 5})
 
 
 @dataclass(frozen=True)
-class Decision:
+class RuleVerdict:
+    """What the rules say of a review: the verdict, and the rule that decided it (CLEAN when none objected)."""
+
     status: Verdict
     rule: str
 
@@ -91,7 +93,7 @@ class Decision:
 
 @cache
 def banned_words() -> frozenset[str]:
-    text = resources.files("shop_shared").joinpath("banned_words.txt").read_text(encoding="utf-8")
+    text = resources.files("reviews_api").joinpath("banned_words.txt").read_text(encoding="utf-8")
     lines = (line.strip().lower() for line in text.splitlines())
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
@@ -197,16 +199,16 @@ def is_trivial(comment: str) -> bool:
     return sum(c.isalpha() for c in normalise(comment)) < TRIVIAL_COMMENT_LETTERS
 
 
-def evaluate(rating: int, comment: str) -> Decision:
-    """The automatic decision for a pending review."""
+def evaluate(rating: int, comment: str) -> RuleVerdict:
+    """The rules' verdict on a pending review."""
     if has_banned_word(comment):
-        return Decision("flagged", BANNED_WORD)
+        return RuleVerdict("flagged", BANNED_WORD)
     if has_contact_details(comment):
-        return Decision("flagged", CONTACT_DETAILS)
+        return RuleVerdict("flagged", CONTACT_DETAILS)
     if is_shouting(comment):
-        return Decision("flagged", SHOUTING)
+        return RuleVerdict("flagged", SHOUTING)
     if has_repeated_characters(comment):
-        return Decision("flagged", REPEATED_CHARACTERS)
+        return RuleVerdict("flagged", REPEATED_CHARACTERS)
     if rating in EXTREME_RATINGS and is_trivial(comment):
-        return Decision("flagged", EXTREME_RATING_WITHOUT_COMMENT)
-    return Decision("approved", CLEAN)
+        return RuleVerdict("flagged", EXTREME_RATING_WITHOUT_COMMENT)
+    return RuleVerdict("approved", CLEAN)
