@@ -44,6 +44,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/shared functions shopctl tests bench
+	PYTHONPATH=layers/shared:functions/customers:functions/inventory:functions/sales:functions/reviews \
+		$(VENV)/bin/lint-imports --no-cache
 
 seed: setup
 	$(LOCAL_AWS) shopctl local seed
