@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -70,11 +71,29 @@ def _wait_healthy(endpoint: str, process: subprocess.Popen[bytes], timeout: floa
     raise RuntimeError(f"MiniStack did not become healthy at {endpoint} within {timeout:.0f}s")
 
 
+# Every cold worker unzips its function and the layer (~2,000 files) into its own folder, and a burst of 50
+# concurrent requests starts 50 workers: on disk that is gigabytes written and deleted per test session and cold
+# starts slow enough for MiniStack's 10 s worker timeout under load. Memory-backed scratch makes both cheap.
+SCRATCH_MIN_FREE = 4 * 1024**3
+
+
+def scratch_root(state_dir: Path) -> Path:
+    """Where MiniStack's per-worker folders go: SHOP_LOCAL_SCRATCH, else /dev/shm when it has room, else state_dir."""
+    configured = os.environ.get("SHOP_LOCAL_SCRATCH")
+    if configured:
+        root = Path(configured)
+    else:
+        shm = Path("/dev/shm")  # noqa: S108  - only a parent: the folder itself is mkdtemp (0700, unique)
+        fits = shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= SCRATCH_MIN_FREE
+        root = shm if fits else state_dir / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
 @contextmanager
 def emulator(port: int, state_dir: Path, log_path: Path) -> Iterator[str]:
     """MiniStack bound to 127.0.0.1:port; stopped, with its Lambda scratch folders, when the block exits."""
-    scratch = state_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="ministack-", dir=scratch_root(state_dir)))
     env = {
         **os.environ,
         **LOCAL_CREDENTIALS,
