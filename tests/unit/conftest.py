@@ -58,9 +58,9 @@ def create_tables() -> None:
         client.create_table(**kwargs)
 
 
-def snapshot() -> dict[str, list[dict[str, Any]]]:
+def snapshot(dynamodb: Any = None) -> dict[str, list[dict[str, Any]]]:
     """Every item of every table, in a comparable order (read with the test's own client, so never checked)."""
-    dynamodb = boto3.resource("dynamodb")
+    dynamodb = dynamodb or boto3.resource("dynamodb")
     return {
         name: sorted(dynamodb.Table(name).scan()["Items"], key=repr)
         for name in boto3.client("dynamodb").list_tables()["TableNames"]
