@@ -2,10 +2,11 @@
 
 On AWS every function runs under its own role, and a call its policy does not grant fails with AccessDenied. The
 unit harness plays that: while a handler runs (`running_as`, which `invoke_event` and the stream delivery use),
-a botocore hook on the shop's own clients (the data layer's DynamoDB client, the Secrets Manager client that
-reads the signing key) turns each call into the IAM permissions AWS would check, and refuses one its function's
-policy does not grant with the error AWS answers (`AccessDeniedException`). The refusal is also recorded, so a
-test fails even when the code swallows the error (the moderation job reports it as a batch failure).
+a botocore hook on the clients the code uses (the data layer's DynamoDB client, the Secrets Manager client that
+reads the signing key, any other client it makes) turns each call into the IAM permissions AWS would check,
+and refuses one its function's policy does not grant with the error AWS answers (`AccessDeniedException`). The
+refusal is also recorded, so a test fails even when the code swallows the error (the moderation job reports it
+as a batch failure).
 
 How AWS authorises a call (what `required_permissions` returns):
 
@@ -161,6 +162,8 @@ def required_permissions(service: str, operation: str, params: dict[str, Any]) -
     """The permissions AWS checks for one call (module doc)."""
     if service == "secretsmanager":
         return [(f"secretsmanager:{operation}", physical_names()[params["SecretId"]])]
+    if service != "dynamodb":  # no function's code calls another service: one that starts must be modelled here
+        return [(f"{service}:{operation}", "(a resource this harness does not model)")]
     if operation in MULTI_TABLE_OPERATIONS:
         return [(f"dynamodb:{operation}", physical_names()[name]) for name in params["RequestItems"]]
     if operation in TRANSACTIONS:
@@ -221,25 +224,17 @@ def _authorise(service: str, params: dict[str, Any], model: Any, **_: Any) -> No
             raise ClientError(error, model.name)
 
 
-def _authorise_dynamodb(params: dict[str, Any], model: Any, **kw: Any) -> None:
-    _authorise("dynamodb", params, model, **kw)
-
-
-def _authorise_secretsmanager(params: dict[str, Any], model: Any, **kw: Any) -> None:
-    _authorise("secretsmanager", params, model, **kw)
+def _authorise_call(params: dict[str, Any], model: Any, **kw: Any) -> None:
+    _authorise(model.service_model.service_name, params, model, **kw)
 
 
 def _install() -> None:
-    # Registered again on every invocation (unique_id makes that a no-op): mock_aws gives every test a fresh
-    # default session, and the shop's cached DynamoDB client may be rebuilt.
-    dynamo.client().meta.events.register(
-        "before-parameter-build.dynamodb", _authorise_dynamodb, unique_id="tests-iam-dynamodb"
-    )
-    boto3._get_default_session().events.register(  # the signing key's client is made by the default session
-        "before-parameter-build.secrets-manager.GetSecretValue",
-        _authorise_secretsmanager,
-        unique_id="tests-iam-secretsmanager",
-    )
+    # On the default session (every client the code makes in this test inherits it: the signing key's) and on
+    # the data layer's cached DynamoDB client, which may predate this test's session; the shared unique_id keeps
+    # a client that inherited the hook from getting it twice. Again on every invocation (a no-op once done):
+    # mock_aws gives every test a fresh default session.
+    boto3._get_default_session().events.register("before-parameter-build", _authorise_call, unique_id="tests-iam")
+    dynamo.client().meta.events.register("before-parameter-build.dynamodb", _authorise_call, unique_id="tests-iam")
 
 
 @contextmanager

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from shopctl.template import ROOT, handler_module
 from tests.apigw import rest_event
@@ -23,7 +25,7 @@ from tests.unit import iam
 from tests.unit.conftest import EVENTS_DIR, handler_module_for, invoke_event, load_event
 
 Tokens = dict[str, str]
-Path_ = Callable[[Tokens], None]
+Play = Callable[[Tokens], None]
 
 
 def sample_events(function_name: str) -> list[Path]:
@@ -44,7 +46,7 @@ def play_sample(event_file: Path, tokens: Tokens, *, token: str | None = None) -
     assert response.status < 400, (event_file.name, response.status, response.body)
 
 
-def with_employee_token(sample: str) -> Path_:
+def with_employee_token(sample: str) -> Play:
     """A public route whose sample is anonymous: a token, when sent, is verified (the signing key is read)."""
     return lambda tokens: play_sample(EVENTS_DIR / sample, tokens, token="EMPLOYEE_TOKEN")
 
@@ -72,7 +74,7 @@ def stream_sample(tokens: Tokens) -> None:
 
 
 # Paths a function's sample events do not take, and that use a permission its policy grants.
-EXTRA_PATHS: dict[str, list[Path_]] = {
+EXTRA_PATHS: dict[str, list[Play]] = {
     "DocsFunction": [docs_page],
     "GetReviewFunction": [with_employee_token("reviews/get_review.json")],
     "ListProductReviewsFunction": [with_employee_token("reviews/list_product_reviews.json")],
@@ -80,8 +82,8 @@ EXTRA_PATHS: dict[str, list[Path_]] = {
 }
 
 
-def paths(function_name: str) -> list[Path_]:
-    samples: list[Path_] = [
+def paths(function_name: str) -> list[Play]:
+    samples: list[Play] = [
         partial(play_sample, path) for path in sample_events(function_name) if '"Records"' not in path.read_text()
     ]
     return samples + EXTRA_PATHS.get(function_name, [])
@@ -118,3 +120,11 @@ def test_every_handler_is_loaded_from_its_functions_code_uri(name: str) -> None:
     module = importlib.import_module(handler_module(function))
     code_uri = ROOT / str(function["Properties"]["CodeUri"])
     assert Path(str(module.__file__)).resolve().is_relative_to(code_uri.resolve()), name
+
+
+def test_a_call_to_a_service_no_policy_models_is_refused(aws: None) -> None:
+    """Code that starts calling another AWS service is refused until its permissions are modelled here."""
+    with iam.running_as("GetGoodFunction") as role, pytest.raises(ClientError) as refused:
+        boto3.client("sqs").list_queues()
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert role.denied == [("sqs:ListQueues", "(a resource this harness does not model)")]
