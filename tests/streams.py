@@ -30,6 +30,7 @@ from typing import Any
 import boto3
 
 from reviews_api import moderation
+from tests.unit import iam
 from tests.unit.conftest import LambdaContext
 
 Record = dict[str, Any]
@@ -37,7 +38,11 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 def moderation_handler(event: dict[str, Any], context: Any) -> Any:
-    return moderation.handler(event, context)
+    """The job as Lambda runs it: under its own role (tests/unit/iam.py), a call it is not granted failing."""
+    with iam.running_as(iam.function_for_handler(moderation.__name__)) as role:
+        result = moderation.handler(event, context)
+    iam.assert_authorised(role)
+    return result
 
 
 class StreamReader:

@@ -19,6 +19,7 @@ from shop_shared.errors import InvalidRequest
 from shopctl import devloop, openapi
 from shopctl.template import resources
 from tests.apigw import rest_event
+from tests.unit import iam
 
 JWT_TEST_KEY = "unit-test-signing-key-0123456789abcdef0123456789abcdef"
 
@@ -55,6 +56,15 @@ def create_tables() -> None:
         if "StreamSpecification" in props:
             kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         client.create_table(**kwargs)
+
+
+def snapshot(dynamodb: Any = None) -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table, in a comparable order (read with the test's own client, so never checked)."""
+    dynamodb = dynamodb or boto3.resource("dynamodb")
+    return {
+        name: sorted(dynamodb.Table(name).scan()["Items"], key=repr)
+        for name in boto3.client("dynamodb").list_tables()["TableNames"]
+    }
 
 
 def create_signing_secret() -> None:
@@ -115,7 +125,9 @@ def assert_declared(module: ModuleType, status: int, body: Any) -> None:
 
 def invoke_event(module: str, event: dict[str, Any]) -> HttpResult:
     handler_module = importlib.import_module(module)
-    response = handler_module.handler(event, LambdaContext())
+    with iam.running_as(iam.function_for_handler(module)) as role:  # under its own policy, as on AWS
+        response = handler_module.handler(event, LambdaContext())
+    iam.assert_authorised(role)
     raw = response.get("body")
     body = json.loads(raw) if raw else None
     assert_declared(handler_module, response["statusCode"], body)

@@ -25,8 +25,8 @@ from tests.unit.conftest import (
     SEED_REVIEW_ID,
     HttpResult,
     invoke_event,
+    snapshot,
 )
-from tests.unit.test_faults import snapshot
 
 SPEC: dict[str, Any] = json.loads(openapi.SPEC_PATH.read_text())
 OPERATIONS = [(path, method, op) for path, item in SPEC["paths"].items() for method, op in item.items()]

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from tests.unit.conftest import EVENTS_DIR, handler_module_for, invoke_event, load_event
+from tests.unit.conftest import EVENTS_DIR, handler_module_for, invoke_event, load_event, snapshot
 
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 # A successful login (its sample event) reads only; every other non-GET sample event writes.
@@ -98,14 +97,6 @@ def assert_clean_503(response: Any) -> None:
     assert set(response.body) == {"error", "code", "details"}
     assert "Traceback" not in repr(response.body)
     assert response.headers.get("Retry-After") == "1"
-
-
-def snapshot() -> dict[str, list[dict[str, Any]]]:
-    dynamodb = boto3.resource("dynamodb")
-    return {
-        name: sorted(dynamodb.Table(name).scan()["Items"], key=repr)
-        for name in boto3.client("dynamodb").list_tables()["TableNames"]
-    }
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

@@ -22,6 +22,7 @@ from shop_shared.data import sales as sales_data
 from shop_shared.errors import Conflict, ShopError
 from shop_shared.models.common import MONEY_MAX
 from shop_shared.models.sales import Sale, SellRequest
+from tests.unit import iam
 from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, HttpResult, Invoke
 
 DISPLAY = ("sales_api.display_goods", "GET", "/sales/display-goods")
@@ -449,7 +450,8 @@ def after_read(monkeypatch: pytest.MonkeyPatch) -> Callable[[Mutation], None]:
             snapshot = original(*args)
             if not done.is_set():
                 done.set()
-                mutation()
+                with iam.someone_else():
+                    mutation()
             return snapshot
 
         monkeypatch.setattr(sales_data, "read_for_purchase", read_then_mutate)

@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 
-from shopctl.template import ROOT, resources, template
+from shopctl.template import ROOT, api_functions, handler_module, resources, template
+from tests.unit import iam
+from tests.unit.iam import as_list, inline_statements
 
-FUNCTIONS = resources("AWS::Serverless::Function")
-API_FUNCTIONS = {
-    name: fn
-    for name, fn in FUNCTIONS.items()
-    if any(event["Type"] == "Api" for event in fn["Properties"].get("Events", {}).values())
-}
+FUNCTIONS = iam.FUNCTIONS
+API_FUNCTIONS = api_functions()
 # SAM policy templates a function may use, and the only resource each may point at.
 # The signing key, by the ARN pattern of its fixed name (Secrets Manager appends "-" + 6 characters): that and
 # nothing else. template.yaml explains why not `!Ref JwtSecret`.
@@ -32,25 +30,11 @@ ALLOWED_POLICY_TEMPLATES = {
 READ_ONLY_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
 
 
-def handler_module(function: dict[str, Any]) -> str:
-    return str(function["Properties"]["Handler"]).rsplit(".", 1)[0]
-
-
 def api_event(function: dict[str, Any]) -> dict[str, Any]:
     events = [e for e in function["Properties"]["Events"].values() if e["Type"] == "Api"]
     assert len(events) == 1, "one route per function"
     props: dict[str, Any] = events[0]["Properties"]
     return props
-
-
-def inline_statements(function: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        s for policy in function["Properties"].get("Policies", []) if "Statement" in policy for s in policy["Statement"]
-    ]
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def test_every_api_function_serves_exactly_its_templated_route() -> None:
