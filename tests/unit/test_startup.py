@@ -27,11 +27,15 @@ HANDLERS = sorted(
 )
 # What the deferred `__init__`s would have imported and no API function uses (the moderation job's batch
 # processor imports asyncio and the SQS and Kafka data classes itself).
-NOT_FOR_THE_JOB = ("aws_lambda_powertools.event_handler.appsync", "aws_lambda_powertools.event_handler.bedrock_agent")
-NEVER_IMPORTED = (
-    "asyncio",
+NOT_FOR_THE_JOB = (
     "aws_lambda_powertools.event_handler.appsync",
     "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.openapi.models",
+    "aws_lambda_powertools.event_handler.openapi.merge",
+)
+NEVER_IMPORTED = (
+    *NOT_FOR_THE_JOB,
+    "asyncio",
     "aws_lambda_powertools.event_handler.events_appsync",
     "aws_lambda_powertools.utilities.data_classes.sqs_event",
     "aws_lambda_powertools.utilities.data_classes.kafka_event",

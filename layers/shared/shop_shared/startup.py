@@ -11,14 +11,17 @@ README's Benchmarks section.
    switches the collector back on. Nothing is freed later than it would have been, except cyclic garbage made
    during the import, of which there is next to none.
 
-2. Two Powertools packages are registered without running their `__init__`: `event_handler`, whose `__init__`
+2. Some Powertools packages are registered without running their `__init__`: `event_handler`, whose `__init__`
    imports every resolver (AppSync's with asyncio, Bedrock's, VPC Lattice's, ...) for the one REST resolver we
-   use, and `utilities.data_classes`, whose `__init__` imports every event source's data class for the two or three
-   a function reads. Their `__init__` does nothing but import names from its own submodules (checked here, from
-   its source, every cold start), so each name is instead imported from that submodule the first time it is used:
-   `from aws_lambda_powertools.event_handler import Response` and every other import behaves as before. If a
-   Powertools release puts anything else in one of those `__init__`s, `begin()` raises ImportError: the cold start
-   and the unit tests fail, naming the file, instead of a function silently running without it.
+   use; `utilities.data_classes`, whose `__init__` imports every event source's data class for the two or three
+   a function reads; `event_handler.openapi` (the spec merger) and `event_handler.openapi.swagger_ui`, whose
+   OAuth2 model imports the pydantic models of the whole OpenAPI document, which the docs function, serving the
+   committed docs/openapi.json, never builds. Each of these `__init__`s does nothing but import names from its
+   own submodules (checked here, from its source, every cold start), so each name is instead imported from that
+   submodule the first time it is used: `from aws_lambda_powertools.event_handler import Response` and every
+   other import behaves as before. If a Powertools release puts anything else in one of those `__init__`s,
+   `begin()` raises ImportError: the cold start and the unit tests fail, naming the file, instead of a function
+   silently running without it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
-DEFERRED_PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+# Parents before children: deferring a package first imports its parent.
+DEFERRED_PACKAGES = (
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.event_handler.openapi",
+    "aws_lambda_powertools.event_handler.openapi.swagger_ui",
+    "aws_lambda_powertools.utilities.data_classes",
+)
 
 _paused = False
 
