@@ -4,7 +4,12 @@
 the base URL this very request came in through, so "Try it out" calls the API wherever the page was loaded from.
 """
 
+# ruff: noqa: E402 - the cold start's first step comes before the other imports
 from __future__ import annotations
+
+from shop_shared import startup
+
+startup.begin()  # before the libraries are imported: see shop_shared.startup
 
 import json
 from functools import cache

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reviews_api import service
+from shop_shared import startup
 from shop_shared.config import check_required
 from shop_shared.observability import logger, metrics, tracer
 
@@ -45,3 +46,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+startup.end()  # the handler exists: the cold start's garbage-collector pause ends (shop_shared.startup)

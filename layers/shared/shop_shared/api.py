@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
+from shop_shared import startup
 from shop_shared.config import check_required, settings
 from shop_shared.errors import (
     F,
@@ -236,7 +237,8 @@ def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
     """Wrap a resolver with correlation-id logging, tracing and metrics flushing.
 
     Called as the handler module is imported, after everything the function uses: a missing environment
-    variable fails the cold start here, naming it.
+    variable fails the cold start here, naming it. It also ends the cold start's garbage-collector pause
+    (`shop_shared.startup`).
     """
     check_required()
 
@@ -253,6 +255,7 @@ def lambda_handler(app: APIGatewayRestResolver) -> LambdaHandler:
         _log_access(event, response, started)
         return response
 
+    startup.end()
     return cast(LambdaHandler, handler)
 
 
