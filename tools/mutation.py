@@ -14,6 +14,11 @@ mutmut 3.8.1 needs two adaptations, both made here, before its command line runs
   `@app.post`). A service function's only decorator is `@raises(...)`, which just records the errors on the
   function, so copying it is harmless: functions whose decorators are all `raises(...)` are mutated too (their
   decorator arguments are not). Anything else decorated stays unmutated, as in mutmut (see docs/testing.md).
+
+And one for this code: mutmut forks each mutant's test run from a process that has already run the suite, so a
+`functools.cache` there (the signing key, the settings, the look-alike table of the review rules) would answer
+from the unmutated run and hide every mutant behind it. Each mutant's run starts with those caches cleared, as a
+cold start would.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 import libcst as cst
 from mutmut import __main__ as mutmut_main
 from mutmut.mutation import file_mutation
+from mutmut.runners import harness
 from mutmut.stats import status_by_exit_code
 from mutmut.utils import format_utils
 
@@ -74,10 +80,31 @@ def skip_node_and_children(self: Any, node: cst.CSTNode) -> bool:
     return skip
 
 
+def clear_caches() -> None:
+    """Empty every functools cache of the code under test (the packages on pytest's source roots)."""
+    packages = ("shop_shared", "customers_api", "inventory_api", "sales_api", "reviews_api")
+    for name, module in list(sys.modules.items()):
+        if module is None or name.partition(".")[0] not in packages:
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+_run_tests = harness.PytestRunner.run_tests
+
+
+def run_tests_from_a_cold_start(self: Any, *, mutant_name: str | None, tests: Any) -> int:
+    clear_caches()
+    exit_code: int = _run_tests(self, mutant_name=mutant_name, tests=tests)
+    return exit_code
+
+
 def adapt_mutmut() -> None:
     for module in (format_utils, file_mutation, mutmut_main):
         module.get_mutant_name = module_mutant_name
     file_mutation.MutationVisitor._skip_node_and_children = skip_node_and_children
+    harness.PytestRunner.run_tests = run_tests_from_a_cold_start
 
 
 def module_of(meta_file: Path) -> str:
