@@ -117,7 +117,8 @@ def scores() -> dict[str, Counter[str]]:
     by_module: dict[str, Counter[str]] = {}
     for meta_file in sorted((ROOT / "mutants").rglob("*.py.meta")):
         exit_codes = json.loads(meta_file.read_text())["exit_code_by_key"]
-        by_module[module_of(meta_file)] = Counter(status_by_exit_code[code] for code in exit_codes.values())
+        if exit_codes:
+            by_module[module_of(meta_file)] = Counter(status_by_exit_code[code] for code in exit_codes.values())
     return by_module
 
 
@@ -142,7 +143,11 @@ def report() -> int:
 
 
 def score(counts: Counter[str]) -> float:
-    """Killed (a timeout is a kill: the mutant made a test hang) over every mutant that was checked."""
+    """Killed (a timeout is a kill: the mutant made a test hang) over every mutant that was checked.
+
+    A mutant no test reaches ("no tests") counts as a survivor; "not checked" ones (a run stopped early) do not
+    count either way, and the report shows how many there are.
+    """
     checked = sum(counts.values()) - counts["not checked"] - counts["skipped"]
     return (counts["killed"] + counts["timeout"]) / checked if checked else 1.0
 
