@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import pytest
 
 from shop_shared import auth
 from shop_shared.data.reviews import review_id_for
-from tests.unit.conftest import SEED_GOOD_ID, Invoke
+from tests.unit.conftest import SEED_GOOD_ID, SEED_PASSWORD, Invoke
 
 UPDATE = ("reviews_api.update_review", "PATCH", "/reviews/{id}/update")
 BY_CUSTOMER = ("reviews_api.list_customer_reviews", "GET", "/reviews/customer/{username}")
 ADD_GOOD = ("inventory_api.add_good", "POST", "/inventory/add")
+DELETE_CUSTOMER = ("customers_api.delete_customer", "DELETE", "/customers/{username}")
+LOGIN = ("customers_api.login", "POST", "/login")
 
 
 def put_flagged_review(username: str) -> str:
@@ -77,3 +80,48 @@ def test_a_new_good_is_stored_with_its_creation_time(call: Invoke, seed: dict[st
     assert item["created_at"] == item["updated_at"]
     assert isinstance(item["created_at"], str)
     assert item["created_at"].endswith("Z")
+
+
+BY_PRODUCT = ("reviews_api.list_product_reviews", "GET", "/reviews/product/{product_id}")
+
+
+def test_a_product_list_shows_each_reader_what_they_may_see_of_a_review(call: Invoke, seed: dict[str, str]) -> None:
+    put_flagged_review("grace")
+
+    staff = call(*BY_PRODUCT, {"product_id": SEED_GOOD_ID}, token=seed["EMPLOYEE_TOKEN"], query={"status": "flagged"})
+    [flagged] = staff.body["items"]
+    assert flagged["moderated_by"] == "boss"
+
+    # Now approved by the job: public, and the author and the public see different amounts of it.
+    boto3.resource("dynamodb").Table("ReviewsTable").update_item(
+        Key={"review_id": review_id_for(SEED_GOOD_ID, "grace")},
+        UpdateExpression="SET #s = :s, moderated_by = :by, moderation_source = :src",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": "approved", ":by": "auto-moderator", ":src": "auto"},
+    )
+    grace = auth.issue_token("grace", auth.CUSTOMER)
+    [as_author] = call(*BY_PRODUCT, {"product_id": SEED_GOOD_ID}, token=grace).body["items"]
+    [as_public] = call(*BY_PRODUCT, {"product_id": SEED_GOOD_ID}).body["items"]
+    assert as_author["moderation_source"] == "auto"
+    assert as_author["moderated_by"] is None
+    assert as_public["moderation_source"] is None
+
+
+def test_an_account_deleted_while_its_password_is_checked_does_not_log_in(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_password = auth.check_password
+
+    def deleted_meanwhile(password: str, password_hash: str) -> bool:
+        assert call(*DELETE_CUSTOMER, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"]).status == 204
+        return check_password(password, password_hash)
+
+    monkeypatch.setattr(auth, "check_password", deleted_meanwhile)
+
+    result = call(*LOGIN, body={"username": "ada", "password": SEED_PASSWORD})
+
+    assert result.status == 401
+    assert (
+        "password_hash"
+        not in boto3.resource("dynamodb").Table("CustomersTable").get_item(Key={"username": "ada"})["Item"]
+    )
