@@ -125,3 +125,32 @@ def test_an_account_deleted_while_its_password_is_checked_does_not_log_in(
         "password_hash"
         not in boto3.resource("dynamodb").Table("CustomersTable").get_item(Key={"username": "ada"})["Item"]
     )
+
+
+def test_a_filtered_page_is_never_longer_than_its_limit(call: Invoke, seed: dict[str, str]) -> None:
+    # Newest first: approved, pending, pending, approved, approved. The status filter applies after DynamoDB's
+    # Limit, so the page is topped up with further queries, each for only what is still missing.
+    product = "0b5f3c2e-1d4a-4c8e-9f00-00000000beef"
+    statuses = ["approved", "approved", "pending", "pending", "approved"]  # oldest first
+    reviews = boto3.resource("dynamodb").Table("ReviewsTable")
+    for day, status in enumerate(statuses, start=1):
+        username = f"reader{day}"
+        reviews.put_item(
+            Item={
+                "review_id": review_id_for(product, username),
+                "product_id": product,
+                "username": username,
+                "rating": 4,
+                "comment": "Fine.",
+                "status": status,
+                "review_date": f"2026-11-0{day}T00:00:00.000Z",
+                "updated_at": f"2026-11-0{day}T00:00:00.000Z",
+                "version": 1,
+            }
+        )
+
+    first = call(*BY_PRODUCT, {"product_id": product}, query={"limit": "2"})
+    rest = call(*BY_PRODUCT, {"product_id": product}, query={"limit": "2", "next_token": first.body["next_token"]})
+
+    assert [item["username"] for item in first.body["items"]] == ["reader5", "reader2"]
+    assert [item["username"] for item in rest.body["items"]] == ["reader1"]
