@@ -154,3 +154,28 @@ def test_a_filtered_page_is_never_longer_than_its_limit(call: Invoke, seed: dict
 
     assert [item["username"] for item in first.body["items"]] == ["reader5", "reader2"]
     assert [item["username"] for item in rest.body["items"]] == ["reader1"]
+
+
+def test_a_customers_reviews_page_on_with_the_token_of_the_last_page(call: Invoke, seed: dict[str, str]) -> None:
+    reviews = boto3.resource("dynamodb").Table("ReviewsTable")
+    for day, product in enumerate(["p1", "p2"], start=1):
+        reviews.put_item(
+            Item={
+                "review_id": review_id_for(product, "grace"),
+                "product_id": product,
+                "username": "grace",
+                "rating": 4,
+                "comment": "Fine.",
+                "status": "approved",
+                "review_date": f"2026-11-0{day}T00:00:00.000Z",
+                "updated_at": f"2026-11-0{day}T00:00:00.000Z",
+                "version": 1,
+            }
+        )
+
+    first = call(*BY_CUSTOMER, {"username": "grace"}, query={"limit": "1"})
+    second = call(*BY_CUSTOMER, {"username": "grace"}, query={"limit": "1", "next_token": first.body["next_token"]})
+
+    assert [item["product_id"] for item in first.body["items"]] == ["p2"]
+    assert second.status == 200, second.body
+    assert [item["product_id"] for item in second.body["items"]] == ["p1"]
