@@ -20,6 +20,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from tests.dynamo_usage import dynamodb_usage
+from tests.unit import iam
 from tests.unit.conftest import SEED_GOOD_ID, HttpResult, Invoke
 
 SELL = ("sales_api.sell", "POST", "/sales/sell")
@@ -37,7 +38,9 @@ def rival_commits_first(*, returns_item: bool = True, then_vanishes: bool = Fals
             return original(client, operation, params)
         raced.append(True)
         sale = params["TransactItems"][2]["Put"]
-        original(client, "PutItem", {"TableName": sale["TableName"], "Item": {**sale["Item"], "rival": {"BOOL": True}}})
+        rival_item = {**sale["Item"], "rival": {"BOOL": True}}
+        with iam.someone_else():  # the rival request's write, not Sell's: not checked against Sell's policy
+            original(client, "PutItem", {"TableName": sale["TableName"], "Item": rival_item})
         try:
             return original(client, operation, params)
         except ClientError as exc:
@@ -45,9 +48,9 @@ def rival_commits_first(*, returns_item: bool = True, then_vanishes: bool = Fals
                 for reason in exc.response.get("CancellationReasons", []):
                     reason.pop("Item", None)
             if then_vanishes:
-                original(
-                    client, "DeleteItem", {"TableName": sale["TableName"], "Key": {"sale_id": sale["Item"]["sale_id"]}}
-                )
+                with iam.someone_else():  # whoever removes the winner's sale is not the Sell function either
+                    key = {"sale_id": sale["Item"]["sale_id"]}
+                    original(client, "DeleteItem", {"TableName": sale["TableName"], "Key": key})
             raise
 
     with mock.patch.object(BaseClient, "_make_api_call", make_api_call):
