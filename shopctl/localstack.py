@@ -71,7 +71,7 @@ def _wait_healthy(endpoint: str, process: subprocess.Popen[bytes], timeout: floa
     raise RuntimeError(f"MiniStack did not become healthy at {endpoint} within {timeout:.0f}s")
 
 
-# Every cold worker unzips its function and the layer (~2,000 files) into its own folder, and a burst of 50
+# Every cold worker unzips its function and the layer (58 MB, ~3,700 files) into its own folder, and a burst of 50
 # concurrent requests starts 50 workers: on disk that is gigabytes written and deleted per test session and cold
 # starts slow enough for MiniStack's 10 s worker timeout under load. Memory-backed scratch makes both cheap.
 SCRATCH_MIN_FREE = 4 * 1024**3
