@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+
+import botocore.session
 
 os.environ.update(
     {
@@ -27,3 +30,9 @@ os.environ.update(
 )
 for leaked in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(leaked, None)
+
+# moto's mock_aws gives every test a new boto3 session, and a new botocore session builds a new data loader that
+# parses endpoints.json and each service's model again: two thirds of a unit test's time went to that JSON. The
+# files are the installed botocore's and never change within a process, so every session shares one loader
+# (what botocore already does for all the clients of one session).
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
