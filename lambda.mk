@@ -17,9 +17,10 @@ define check_python
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(LAMBDA_PYTHON_VERSION)" else f"$(PYTHON) is Python {v}; the bytecode must be built by Python $(LAMBDA_PYTHON_VERSION)")'
 endef
 
-# $(call pip_install,requirements file,target dir)
+# $(call pip_install,requirements file,target dir): exactly the pinned list, no resolved extras (--no-deps), so what
+# the runtime provides (the AWS SDK) is not shipped a second time.
 define pip_install
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile $(PIP_PLATFORM) -r $(1) -t "$(2)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps $(PIP_PLATFORM) -r $(1) -t "$(2)"
 endef
 
 # $(call precompile,dir): drops any bytecode copied from a developer's tree (timestamp-based, and compileall would

@@ -5,14 +5,16 @@ What is measured, per sample, in a fresh interpreter:
   temporary folder that is made read-only (chmod -R a-w) like Lambda's /opt and /var/task; because this
   may run as root, which ignores file modes, the interpreter also runs with -B (never writes bytecode), and
   the bench checks afterwards that no file appeared there;
-- the interpreter runs without site-packages (-S), with only the layer's python/ and the function's code on
-  sys.path, after importing what the Lambda runtime's bootstrap has already imported (json, logging, ...);
+- the interpreter runs without site-packages (-S), with only the function's code, the layer's python/ and the
+  runtime's AWS SDK on sys.path, in Lambda's order, after importing what the Lambda runtime's bootstrap has already
+  imported (json, logging, ...). The SDK (boto3, botocore and their dependencies) is the runtime's, not the
+  layer's: a copy of this venv's, with bytecode, read-only, stands in for the runtime's /var/runtime;
 - timed inside the child: the handler module's import (Lambda's init) PLUS the first request, the function's
   sample event from events/ with CUSTOMER_TOKEN / EMPLOYEE_TOKEN filled in (GET /docs has none: one is built).
   DynamoDB and Secrets Manager calls go to a moto server on 127.0.0.1 (reset and seeded with the unit tests'
   data before every sample), so the figure includes one local HTTP round trip per call, not AWS latency.
   bcrypt runs at cost 4 (BCRYPT_ROUNDS): hashing is the request's deliberate work, not start-up;
-- the baseline: `import boto3` + a DynamoDB client from the same layer, with its bytecode (precompiled);
+- the baseline: `import boto3` + a DynamoDB client from that runtime SDK, with its bytecode (precompiled);
 - interleaved: every round runs the baseline between every few functions in a shuffled order, and a function's
   ratio is its sample over the median baseline of the same round; BENCH_RUNS rounds (default 15).
 Printed per function: the median ratio (and quartiles), modules that had to be compiled from source, whether the
@@ -22,6 +24,7 @@ BENCH_FUNCTIONS=A,B limits the functions.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import os
@@ -43,6 +46,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TRACING = os.environ.get("BENCH_TRACING", "Disabled")
 GOAL = 1.5
 BASELINE_EVERY = 5  # functions between two baseline samples
+# What the Lambda Python runtime ships besides the standard library: the AWS SDK and what it needs.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 
 _PRELUDE = """
 import json, logging, os, sys, time, traceback, warnings  # already loaded by Lambda's bootstrap
@@ -126,17 +131,27 @@ def _sample(paths: list[str], body: str, event: dict[str, Any], env: dict[str, s
 
 
 def _read_only_copy(built: Path, into: Path) -> tuple[Path, Path]:
-    """The build as Lambda sees it, plus a precompiled copy of the layer for the baseline."""
+    """The build as Lambda sees it, and the runtime's AWS SDK (precompiled, as the runtime ships it)."""
     lambda_view = into / "lambda"
     shutil.copytree(built, lambda_view, symlinks=True)
-    baseline_layer = into / "baseline-layer"
-    shutil.copytree(built / "SharedLayer", baseline_layer, symlinks=True)
-    # The baseline is defined as precompiled, whatever the measured build ships.
+    runtime = into / "runtime"
+    for name in RUNTIME_SDK:
+        distribution = importlib.metadata.distribution(name)
+        for file in distribution.files or []:
+            source = Path(str(distribution.locate_file(file)))
+            if file.parts[0] != ".." and source.is_file() and "__pycache__" not in file.parts:
+                (runtime / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, runtime / file)
     compile_all = [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
-    subprocess.run([*compile_all, str(baseline_layer)], check=True)  # noqa: S603
-    for tree in (lambda_view, baseline_layer):
+    subprocess.run([*compile_all, str(runtime)], check=True)  # noqa: S603
+    for tree in (lambda_view, runtime):
         subprocess.run(["chmod", "-R", "a-w", str(tree)], check=True)  # noqa: S603, S607
-    return lambda_view, baseline_layer / "python"
+    return lambda_view, runtime
+
+
+def function_paths(lambda_view: Path, name: str, runtime: Path) -> list[str]:
+    """sys.path as Lambda orders it: the function's code, the layer, then the runtime."""
+    return [str(lambda_view / name), str(lambda_view / "SharedLayer" / "python"), str(runtime)]
 
 
 def _file_count(tree: Path) -> int:
@@ -205,9 +220,8 @@ def main() -> None:  # noqa: PLR0915 - one measurement protocol, read top to bot
     moto = _Moto()
     scratch = Path(tempfile.mkdtemp(prefix="shop-cold-"))
     try:
-        lambda_view, baseline_layer = _read_only_copy(built, scratch)
+        lambda_view, runtime = _read_only_copy(built, scratch)
         files_before = _file_count(lambda_view)
-        layer = str(lambda_view / "SharedLayer" / "python")
         tokens = moto.seed()
         events = {name: _event_for(name, fn, tokens) for name, fn in functions.items()}
         ratios: dict[str, list[float]] = defaultdict(list)
@@ -216,7 +230,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement protocol, read top to bot
         baseline_env = _child_env(moto.endpoint, "bench")
 
         def baseline() -> float:
-            return float(_sample([str(baseline_layer)], _BASELINE, {}, baseline_env)["seconds"])
+            return float(_sample([str(runtime)], _BASELINE, {}, baseline_env)["seconds"])
 
         for _ in range(RUNS):
             order = list(functions)
@@ -227,7 +241,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement protocol, read top to bot
                 function = functions[name]
                 moto.seed()  # the tokens stay valid: the signing key is the same after a reset
                 env = _child_env(moto.endpoint, _service_name(function))
-                paths = [str(lambda_view / name), layer]
+                paths = function_paths(lambda_view, name, runtime)
                 result = _sample(paths, _FUNCTION.format(module=handler_module(function)), events[name], env)
                 round_samples[name] = result["seconds"]
                 info[name] = result

@@ -29,6 +29,7 @@ from bench.cold_init import (
     _read_only_copy,
     _sample,
     _service_name,
+    function_paths,
 )
 from shopctl.template import handler_module, resources
 
@@ -58,8 +59,8 @@ def main() -> None:
         for name in names:
             function = functions[name]
             event, env = _event_for(name, function, tokens), _child_env(moto.endpoint, _service_name(function))
-            for label, (view, _) in views.items():
-                paths = [str(view / name), str(view / "SharedLayer" / "python")]
+            for label, (view, runtime) in views.items():
+                paths = function_paths(view, name, runtime)
                 samples[name, label] = (paths, _FUNCTION.format(module=handler_module(function)), event, env)
 
         def baseline() -> float:

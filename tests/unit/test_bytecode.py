@@ -7,11 +7,14 @@ checks every Python source of the layer and of every function against its .pyc. 
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from shopctl import localstack
 from shopctl.template import resources, template
@@ -19,6 +22,9 @@ from shopctl.template import resources, template
 FUNCTIONS = sorted(resources("AWS::Serverless::Function"))
 # PEP 552 flags word: bit 0 = hash-based, bit 1 = check the source. Unchecked-hash .pyc are used as they are.
 UNCHECKED_HASH = 0b01
+# What the Lambda Python runtime provides and the layer must not ship (it would shadow the runtime's copy): the SDK and
+# the distributions it brings.
+RUNTIME_SDK = {"boto3", "botocore", "s3transfer", "urllib3", "python-dateutil", "six"}
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +82,23 @@ def test_the_moderation_job_ships_the_review_rules_with_their_word_list(built: P
     package = built / "ReviewModerationFunction" / "reviews_api"
     assert (package / "review_rules.py").exists()
     assert "shit" in (package / "banned_words.txt").read_text(encoding="utf-8").split()
+
+
+def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_sdk(built: Path) -> None:
+    layer = built / "SharedLayer" / "python"
+    shipped = {canonicalize_name(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[str(layer)])}
+    assert {"aws-lambda-powertools", "pydantic", "bcrypt", "pyjwt"} <= shipped.keys()
+    assert sorted(RUNTIME_SDK & shipped.keys()) == []
+    assert [package for package in ("boto3", "botocore") if (layer / package).exists()] == []
+    unmet = []
+    for name, distribution in shipped.items():
+        for requirement in map(Requirement, distribution.requires or []):
+            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                continue  # an optional extra, or another platform's
+            needed = canonicalize_name(requirement.name)
+            if needed in RUNTIME_SDK:
+                continue
+            have = shipped.get(needed)
+            if have is None or not requirement.specifier.contains(have.version, prereleases=True):
+                unmet.append(f"{name} needs {requirement}, the layer has {have.version if have else 'nothing'}")
+    assert unmet == []
