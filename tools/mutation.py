@@ -15,7 +15,13 @@ mutmut 3.8.1 needs two adaptations, both made here, before its command line runs
   function, so copying it is harmless: functions whose decorators are all `raises(...)` are mutated too (their
   decorator arguments are not). Anything else decorated stays unmutated, as in mutmut (see docs/testing.md).
 
-And one for this code: mutmut forks each mutant's test run from a process that has already run the suite, so a
+And two for this code. Code that runs while a module is imported (the cold-start measures of `shop_shared.startup`,
+the tracer choice of `shop_shared.observability`) ran in mutmut's parent process before any mutant was switched
+on; only the tests that import it afresh in a child interpreter (which inherits the mutant's name through
+MUTANT_UNDER_TEST) can see such a mutant, and mutmut's stats cannot credit them, since a child process's calls are
+not recorded. So those tests are added to every mutant of those modules (IMPORT_TIME_TESTS).
+
+And mutmut forks each mutant's test run from a process that has already run the suite, so a
 `functools.cache` there (the signing key, the settings, the look-alike table of the review rules) would answer
 from the unmutated run and hide every mutant behind it. Each mutant's run starts with those caches cleared, as a
 cold start would.
@@ -34,8 +40,10 @@ import libcst as cst
 from mutmut import __main__ as mutmut_main
 from mutmut.mutation import file_mutation
 from mutmut.runners import harness
+from mutmut.state import state as mutmut_state
 from mutmut.stats import status_by_exit_code
 from mutmut.utils import format_utils
+from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -91,6 +99,33 @@ def clear_caches() -> None:
                 value.cache_clear()
 
 
+# module -> the test files that import it in a fresh interpreter (see the module docstring).
+IMPORT_TIME_TESTS = {
+    "shop_shared.startup": ("tests/unit/test_startup.py",),
+    "shop_shared.observability": ("tests/unit/test_observability.py",),
+}
+
+
+def add_fresh_interpreter_tests(mutants: list[tuple[Any, str, Any]]) -> None:
+    """Credit the fresh-interpreter tests of IMPORT_TIME_TESTS to every mutant of those modules."""
+    known_tests = list(mutmut_state().duration_by_test)
+    for _, mutant_name, _ in mutants:
+        function = mangled_name_from_mutant_name(mutant_name)
+        files = next((f for module, f in IMPORT_TIME_TESTS.items() if function.startswith(module + ".")), ())
+        mutmut_state().tests_by_mangled_function_name[function] |= {
+            test for test in known_tests if test.partition("::")[0] in files
+        }
+
+
+_collect_mutants = mutmut_main.collect_source_file_mutation_data
+
+
+def collect_mutants_with_import_time_tests(*, mutant_names: Any) -> Any:
+    collected = _collect_mutants(mutant_names=mutant_names)
+    add_fresh_interpreter_tests(collected[0])
+    return collected
+
+
 _run_tests = harness.PytestRunner.run_tests
 
 
@@ -105,6 +140,7 @@ def adapt_mutmut() -> None:
         module.get_mutant_name = module_mutant_name
     file_mutation.MutationVisitor._skip_node_and_children = skip_node_and_children
     harness.PytestRunner.run_tests = run_tests_from_a_cold_start
+    mutmut_main.collect_source_file_mutation_data = collect_mutants_with_import_time_tests
 
 
 def module_of(meta_file: Path) -> str:
