@@ -166,6 +166,31 @@ def test_ordinary_reviews_still_pass_after_normalisation(comment: str) -> None:
     assert rules.evaluate(4, comment) == rules.RuleVerdict("approved", rules.CLEAN)
 
 
+# Unicode's confusables data likens some letters only to a digit (Cyrillic Ze U+0417 to "3", be U+0431 to "6"),
+# to a run of Latin letters (Cyrillic Yeru U+042B to "bl", Yu U+042E to "lO") or to a Latin letter outside ASCII
+# (Greek beta U+03B2 to "\u00df"). None of them is disguising one ASCII letter: they stay as written, one letter.
+UNFOLDED = "\u0417\u0431\u042b\u042e\u03b2"
+
+
+def test_letters_without_one_ascii_letter_twin_are_left_as_written() -> None:
+    assert [rules.normalise(char) for char in UNFOLDED] == list(UNFOLDED)
+
+
+@pytest.mark.parametrize(
+    ("rating", "comment", "rule"),
+    [
+        # "A waste": three Cyrillic letters are a comment, as "Bad" is; Ze read as a digit would leave two.
+        (1, "\u0417\u0440\u044f", rules.CLEAN),
+        # "Coffee's super YYYYYY": one letter six times in a row, however many Latin letters it resembles.
+        (3, "\u041a\u043e\u0444\u0435 \u0441\u0443\u043f\u0435\u0440 \u042b\u042b\u042b\u042b\u042b\u042b",
+         rules.REPEATED_CHARACTERS),
+        (3, "\u044b\u044b\u044b\u044b\u044b\u044b", rules.REPEATED_CHARACTERS),  # small yeru
+    ],
+)  # fmt: skip
+def test_letters_without_one_ascii_letter_twin_count_as_written(rating: int, comment: str, rule: str) -> None:
+    assert rules.evaluate(rating, comment).rule == rule
+
+
 def test_only_the_moderation_job_loads_the_confusables_library() -> None:
     # Cold start: the API functions share the review rules (and the reviews service) with the job, but
     # must not pay for the Unicode confusables tables; the job loads them on its first non-ASCII comment.
@@ -238,8 +263,10 @@ def test_clean_review_is_approved_and_counted(call: Invoke, stream: Stream) -> N
         ("Cheaper at www.beans4less.net, ask for Joe", "contact_details"),
         ("Absolute shit, avoid", "banned_word"),
         ("DO NOT BUY THIS, IT ARRIVED BROKEN AND LATE", "shouting"),
+        ("\u041a\u043e\u0444\u0435 \u0441\u0443\u043f\u0435\u0440 \u042b\u042b\u042b\u042b\u042b\u042b",
+         "repeated_characters"),  # Cyrillic: "Coffee's super" and Yeru six times
     ],
-)
+)  # fmt: skip
 def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
     call: Invoke, stream: Stream, comment: str, rule: str
 ) -> None:
@@ -252,6 +279,17 @@ def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
     assert item["moderation_rule"] == rule
     assert item["moderation_reason"] == rules.REASONS[rule]
     assert rating_of(call) == (Decimal(0), 0)
+
+
+def test_a_one_star_review_in_three_cyrillic_letters_is_approved_and_counted(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 1, "\u0417\u0440\u044f")  # "A waste": Ze is a letter, not a "3"
+
+    stream.drain()
+
+    item = review(review_id)
+    assert item["status"] == "approved"
+    assert item["moderation_rule"] == "clean"
+    assert rating_of(call) == (Decimal(1), 1)
 
 
 def test_employee_decision_is_never_overridden_by_a_stale_record(call: Invoke, stream: Stream) -> None:
