@@ -320,3 +320,149 @@ def test_a_204_has_an_empty_string_body(route: tuple[str, str], seed: dict[str, 
 
     assert result.status == 204
     assert result.raw_body == ""
+
+
+# ------------------------------------------------------------------ what a 400 says: where, what, which rule
+
+GENERIC = "Request validation failed"
+
+
+def detail(loc: list[str], msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": kind}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A bad request and its error body: each of `details` says where (`loc`), what (`msg`) and which rule (`type`)."""
+
+    route: tuple[str, str]
+    case: Case
+    details: list[dict[str, Any]]
+    error: str = GENERIC
+    raw_body: str | None = None
+    path: dict[str, str] | None = None
+    query: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+
+
+REGISTER = ("/customers/register", "post")
+CHARGE = ("/customers/{username}/charge", "put")
+ADA = {"username": SEED_CUSTOMER}
+WITHOUT_AGE = {name: value for name, value in NEW_CUSTOMER.items() if name != "age"}
+NOT_AN_INT = "Input should be a valid integer"
+EXTRA = "Extra inputs are not permitted"
+UNSTORABLE = "Numbers must be finite, with at most 38 significant digits, between 1E-130 and 1E+126"
+TOO_DEEP = "Request body is nested too deeply"
+TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
+REFUSALS = {
+    "missing field": Refusal(
+        REGISTER, Case(WITHOUT_AGE, token=None), [detail(["body", "age"], "Field required", "missing")]
+    ),
+    "string for an integer": Refusal(
+        REGISTER, Case({**NEW_CUSTOMER, "age": "85"}, token=None), [detail(["body", "age"], NOT_AN_INT, "int_type")]
+    ),
+    "bool for an integer": Refusal(
+        REGISTER, Case({**NEW_CUSTOMER, "age": True}, token=None), [detail(["body", "age"], NOT_AN_INT, "int_type")]
+    ),
+    "unknown field": Refusal(
+        REGISTER,
+        Case({**NEW_CUSTOMER, "role": "emp"}, token=None),
+        [detail(["body", "role"], EXTRA, "extra_forbidden")],
+    ),
+    "two faults at once": Refusal(
+        REGISTER,
+        Case({**WITHOUT_AGE, "role": "emp"}, token=None),
+        [detail(["body", "age"], "Field required", "missing"), detail(["body", "role"], EXTRA, "extra_forbidden")],
+    ),
+    # The value itself is never echoed: it may be a password.
+    "too short a password": Refusal(
+        REGISTER,
+        Case({**NEW_CUSTOMER, "password": "short1"}, token=None),
+        [detail(["body", "password"], "String should have at least 8 characters", "string_too_short")],
+    ),
+    "three decimals of money": Refusal(
+        CHARGE,
+        Case({"amount": 1.234}, ADA, CUSTOMER),
+        [detail(["body", "amount"], "Decimal input should have no more than 2 decimal places", "decimal_max_places")],
+    ),
+    "no body": Refusal(CHARGE, Case(None, ADA, CUSTOMER), [detail(["body"], "Field required", "missing")]),
+    "malformed JSON (loc: the offset)": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "11"], "JSON decode error", "json_invalid")],
+        raw_body='{"amount": ,}',
+    ),
+    "bad path parameter": Refusal(
+        ("/customers/{username}", "get"),
+        Case(),
+        [detail(["path", "username"], "String should match pattern '^[A-Za-z0-9_]{3,50}$'", "string_pattern_mismatch")],
+        path={"username": "a!"},
+    ),
+    "query parameter below its range": Refusal(
+        ("/customers", "get"),
+        Case(),
+        [detail(["query", "limit"], "Input should be greater than or equal to 1", "greater_than_equal")],
+        query={"limit": "0"},
+    ),
+    "query parameter that is not a number": Refusal(
+        ("/customers", "get"),
+        Case(),
+        [detail(["query", "limit"], f"{NOT_AN_INT}, unable to parse string as an integer", "int_parsing")],
+        query={"limit": "ten"},
+    ),
+    "bad header": Refusal(
+        ("/sales/sell", "post"),
+        BODY_CASES[("/sales/sell", "post")],
+        [
+            detail(
+                ["header", "idempotency-key"],
+                "String should match pattern '^[\\x21-\\x7e]{1,255}$'",
+                "string_pattern_mismatch",
+            )
+        ],
+        headers={"Idempotency-Key": "two words"},
+    ),
+    "number DynamoDB cannot store": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
+        UNSTORABLE,
+        raw_body='{"amount": 1e400}',
+    ),
+    "too deep": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], TOO_DEEP, "json_too_deep")],
+        TOO_DEEP,
+        raw_body='{"amount": ' + "[" * 40 + "]" * 40 + "}",
+    ),
+    "too large": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], TOO_LARGE, "body_too_large")],
+        TOO_LARGE,
+        raw_body='{"amount": 5}' + " " * MAX_BODY_BYTES,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", REFUSALS)
+def test_a_400_names_the_offending_field_and_what_is_wrong(name: str, seed: dict[str, str]) -> None:
+    refusal = REFUSALS[name]
+    before = snapshot()
+
+    result = send(
+        refusal.route,
+        refusal.case,
+        seed,
+        raw_body=refusal.raw_body,
+        path=refusal.path,
+        query=refusal.query,
+        headers=refusal.headers,
+    )
+
+    assert (result.status, result.body) == (
+        400,
+        {"error": refusal.error, "code": "VALIDATION_ERROR", "details": refusal.details},
+    )
+    assert snapshot() == before
