@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from moto import mock_aws
 
 from shop_shared import auth
 from shop_shared.errors import InvalidRequest
+from shop_shared.observability import logger
 from shopctl import devloop, openapi
 from shopctl.template import resources
 from tests.apigw import rest_event
@@ -80,6 +83,26 @@ def aws() -> Iterator[None]:
 
 
 Invoke = Callable[..., HttpResult]
+LogLines = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[LogLines]:
+    """Every line the shared Powertools logger wrote in the test, as JSON, at the template's default level (INFO)."""
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(logger.registered_formatter)
+    stdlib_logger = logging.getLogger(logger.name)
+    stdlib_logger.addHandler(capture)
+    previous = logger.log_level
+    logger.setLevel("INFO")
+
+    def read() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield read
+    logger.setLevel(previous)
+    stdlib_logger.removeHandler(capture)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from unittest import mock
 
 import pytest
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from tests.unit.conftest import EVENTS_DIR, handler_module_for, invoke_event, load_event, snapshot
+from tests.unit.conftest import EVENTS_DIR, LogLines, handler_module_for, invoke_event, load_event, snapshot
 
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 # A successful login (its sample event) reads only; every other non-GET sample event writes.
@@ -63,6 +63,10 @@ def transaction_cancelled(operation: str) -> Exception:
 
 def timed_out(_: str) -> Exception:
     return ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+
+def unreachable(_: str) -> Exception:
+    return EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
 
 
 FAULTS: dict[str, Callable[[str], Exception]] = {
@@ -158,3 +162,28 @@ def test_a_throttled_purchase_read_is_503_not_a_missing_good(seed: dict[str, str
         response = invoke_event(handler_module_for(EVENTS_DIR / "sales" / "sell.json"), event)
     assert_clean_503(response)
     assert snapshot() == before
+
+
+# The two kinds of exception the resolver maps to "dependency timed out" (a ReadTimeoutError, a ConnectionError).
+NO_ANSWER: dict[str, Callable[[str], Exception]] = {
+    "ReadTimeoutError": timed_out,
+    "EndpointConnectionError": unreachable,
+}
+
+
+@pytest.mark.parametrize("exception", sorted(NO_ANSWER))
+def test_a_dependency_that_does_not_answer_is_one_warning_naming_the_exception(
+    exception: str, seed: dict[str, str], log_lines: LogLines
+) -> None:
+    # Operators alarm on this line: its message, its level, the exception's class and the request it belongs to.
+    event = load_event("customers/charge_wallet.json", seed)
+    event["requestContext"]["requestId"] = "req-no-answer"
+
+    with failing_writes(NO_ANSWER[exception]):
+        response = invoke_event(handler_module_for(EVENTS_DIR / "customers" / "charge_wallet.json"), event)
+
+    assert_clean_503(response)
+    warnings = [line for line in log_lines() if line["level"] == "WARNING"]
+    assert [(line["message"], line.get("error"), line["correlation_id"]) for line in warnings] == [
+        ("dependency timed out", exception, "req-no-answer")
+    ]

@@ -14,7 +14,7 @@ from customers_api import get_customer
 from customers_api import service as customers_service
 from shop_shared import config
 from tests.apigw import rest_event
-from tests.unit.conftest import SEED_PASSWORD, Invoke, LambdaContext
+from tests.unit.conftest import SEED_PASSWORD, Invoke, LambdaContext, LogLines
 
 PATCH = ("customers_api.update_customer", "PATCH", "/customers/{username}")
 LOGIN = ("customers_api.login", "POST", "/login")
@@ -63,6 +63,27 @@ def test_an_unexpected_exception_is_a_generic_500_without_its_message(
 
     assert result.status == 500
     assert result.body == {"error": "Internal error", "code": "INTERNAL_ERROR", "details": []}
+
+
+def test_an_unexpected_exception_is_logged_as_one_error_with_its_trace(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch, log_lines: LogLines
+) -> None:
+    # What the client is not shown, operators are: one ERROR line with the exception and its traceback, carrying
+    # the request's correlation id.
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(customers_service, "get_customer", broken)
+
+    assert call(*GET, {"username": "ada"}, token=seed["CUSTOMER_TOKEN"]).status == 500
+
+    lines = log_lines()
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    (access,) = [line for line in lines if line["message"] == "request"]
+    assert [(line["message"], line.get("exception_name")) for line in errors] == [("unhandled error", "RuntimeError")]
+    assert errors[0]["exception"].startswith("Traceback (most recent call last):")
+    assert errors[0]["exception"].endswith("RuntimeError: secret internals")
+    assert errors[0]["correlation_id"] == access["correlation_id"]
 
 
 def test_the_cold_start_error_names_the_variables_and_where_to_set_them(monkeypatch: pytest.MonkeyPatch) -> None:

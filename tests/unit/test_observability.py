@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from shop_shared.observability import logger
 from shopctl.template import ROOT
 from tests.apigw import rest_event
-from tests.unit.conftest import SEED_PASSWORD, Invoke, invoke_event
-
-LogLines = Callable[[], list[dict[str, Any]]]
+from tests.unit.conftest import SEED_PASSWORD, Invoke, LogLines, invoke_event
 
 
 @pytest.fixture
-def access_lines() -> Iterator[LogLines]:
-    """The access lines the shared Powertools logger wrote, as JSON, at the template's default level (INFO)."""
-    stream = io.StringIO()
-    capture = logging.StreamHandler(stream)
-    capture.setFormatter(logger.registered_formatter)
-    stdlib_logger = logging.getLogger(logger.name)
-    stdlib_logger.addHandler(capture)
-    previous = logger.log_level
-    logger.setLevel("INFO")
+def access_lines(log_lines: LogLines) -> LogLines:
+    """The access lines among what the shared logger wrote (conftest's `log_lines`)."""
 
     def read() -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-        return [line for line in lines if line.get("message") == "request"]
+        return [line for line in log_lines() if line.get("message") == "request"]
 
-    yield read
-    logger.setLevel(previous)
-    stdlib_logger.removeHandler(capture)
+    return read
 
 
 def test_each_request_logs_one_access_line_with_route_status_duration_and_correlation_id(
