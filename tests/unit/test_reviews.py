@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
-import logging
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -13,8 +9,7 @@ import pytest
 
 from shop_shared import auth
 from shop_shared.data.reviews import review_id_for
-from shop_shared.observability import logger
-from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, SEED_REVIEW_ID, HttpResult, Invoke
+from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, SEED_REVIEW_ID, HttpResult, Invoke, LogLines
 
 SUBMIT = ("reviews_api.submit_review", "POST", "/reviews/submit")
 UPDATE = ("reviews_api.update_review", "PATCH", "/reviews/{id}/update")
@@ -420,24 +415,7 @@ def test_a_corrupt_item_does_not_break_a_list(call: Invoke, seed: dict[str, str]
     assert ids(result) == [good]
 
 
-@pytest.fixture
-def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """Every line the shared Powertools logger wrote, as JSON, at the template's default level (INFO)."""
-    stream = io.StringIO()
-    capture = logging.StreamHandler(stream)
-    capture.setFormatter(logger.registered_formatter)
-    stdlib_logger = logging.getLogger(logger.name)
-    stdlib_logger.addHandler(capture)
-    previous = logger.log_level
-    logger.setLevel("INFO")
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    logger.setLevel(previous)
-    stdlib_logger.removeHandler(capture)
-
-
-def test_a_skipped_corrupt_item_is_logged_with_its_id(
-    call: Invoke, seed: dict[str, str], log_lines: Callable[[], list[dict[str, Any]]]
-) -> None:
+def test_a_skipped_corrupt_item_is_logged_with_its_id(call: Invoke, seed: dict[str, str], log_lines: LogLines) -> None:
     # Operators alarm on this warning and need the id to find the item (a bad import, a manual fix) and repair it.
     put_review("grace", "approved", "2026-11-10T00:00:00.000Z")
     reviews_table().put_item(Item={"review_id": "corrupt", "product_id": SEED_GOOD_ID, "review_date": "2026-11-11"})
