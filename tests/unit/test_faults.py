@@ -187,3 +187,43 @@ def test_a_dependency_that_does_not_answer_is_one_warning_naming_the_exception(
     assert [(line["message"], line.get("error"), line["correlation_id"]) for line in warnings] == [
         ("dependency timed out", exception, "req-no-answer")
     ]
+
+
+def test_a_throttled_dependency_is_one_warning_naming_the_error_code(seed: dict[str, str], log_lines: LogLines) -> None:
+    # Operators alarm on throttling by this line: its message, its level and the DynamoDB error code.
+    event = load_event("customers/charge_wallet.json", seed)
+    event["requestContext"]["requestId"] = "req-throttled"
+
+    with failing_writes(lambda operation: throttled(operation, "ThrottlingException")):
+        response = invoke_event(handler_module_for(EVENTS_DIR / "customers" / "charge_wallet.json"), event)
+
+    assert_clean_503(response)
+    warnings = [line for line in log_lines() if line["level"] == "WARNING"]
+    assert [(line["message"], line.get("aws_error"), line["correlation_id"]) for line in warnings] == [
+        ("dependency throttled", "ThrottlingException", "req-throttled")
+    ]
+
+
+def test_an_unexpected_dynamodb_error_is_a_generic_500_logged_once_with_its_trace(
+    seed: dict[str, str], log_lines: LogLines
+) -> None:
+    # A refusal DynamoDB would give a bug (a ValidationException): never retried as 503, never shown to the client.
+    event = load_event("customers/charge_wallet.json", seed)
+    event["requestContext"]["requestId"] = "req-refused"
+    before = snapshot()
+
+    def refused(operation: str) -> Exception:
+        error: Any = {"Error": {"Code": "ValidationException", "Message": "secret table internals"}}
+        return ClientError(error, operation)
+
+    with failing_writes(refused):
+        response = invoke_event(handler_module_for(EVENTS_DIR / "customers" / "charge_wallet.json"), event)
+
+    assert (response.status, response.body) == (
+        500,
+        {"error": "Internal error", "code": "INTERNAL_ERROR", "details": []},
+    )
+    assert snapshot() == before
+    errors = [line for line in log_lines() if line["level"] == "ERROR"]
+    assert [(line["message"], line["correlation_id"]) for line in errors] == [("unexpected AWS error", "req-refused")]
+    assert "secret table internals" in errors[0]["exception"]
