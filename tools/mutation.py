@@ -19,7 +19,10 @@ And two for this code. Code that runs while a module is imported (the cold-start
 the tracer choice of `shop_shared.observability`) ran in mutmut's parent process before any mutant was switched
 on; only the tests that import it afresh in a child interpreter (which inherits the mutant's name through
 MUTANT_UNDER_TEST) can see such a mutant, and mutmut's stats cannot credit them, since a child process's calls are
-not recorded. So those tests are added to every mutant of those modules (IMPORT_TIME_TESTS).
+not recorded. So those tests are added to every mutant of those modules (IMPORT_TIME_TESTS). Likewise every module
+builds its resolver, declares its errors and checks its configuration while it is imported (`api.create_app`,
+`errors.raises`, `config.required`, ...): a mutant of a function that runs then (RUN_AT_IMPORT, found by importing
+every handler module with mutmut recording the calls) gets its test run on the shop's modules imported afresh.
 
 And mutmut forks each mutant's test run from a process that has already run the suite, so a
 `functools.cache` there (the signing key, the settings, the look-alike table of the review rules) would answer
@@ -30,6 +33,8 @@ cold start would.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import tomllib
 from collections import Counter
@@ -123,13 +128,48 @@ _collect_mutants = mutmut_main.collect_source_file_mutation_data
 def collect_mutants_with_import_time_tests(*, mutant_names: Any) -> Any:
     collected = _collect_mutants(mutant_names=mutant_names)
     add_fresh_interpreter_tests(collected[0])
+    RUN_AT_IMPORT.update(functions_run_at_import())
     return collected
+
+
+# The mutated functions a handler module's import calls (set in the parent, inherited by every forked mutant run).
+RUN_AT_IMPORT: set[str] = set()
+_LIST_IMPORT_CALLS = """
+import json, tests.conftest  # the unit tests' environment (table names, ...)
+from mutmut.state import state
+from shopctl.template import handler_module, resources
+for function in resources("AWS::Serverless::Function").values():
+    __import__(handler_module(function))
+print(json.dumps(sorted(state()._stats)))
+"""
+
+
+def functions_run_at_import() -> list[str]:
+    """Import every handler module as a cold start does, with mutmut recording each mutated function it calls."""
+    roots = [str(ROOT / "mutants" / root) for root in PYPROJECT["tool"]["pytest"]["ini_options"]["pythonpath"]]
+    env = {**os.environ, "MUTANT_UNDER_TEST": "stats", "PYTHONPATH": os.pathsep.join(roots)}
+    command = [sys.executable, "-c", _LIST_IMPORT_CALLS]
+    run = subprocess.run(command, cwd=ROOT / "mutants", env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if run.returncode != 0:
+        raise RuntimeError(f"importing the mutated handler modules failed:\n{run.stderr[-3000:]}")
+    calls: list[str] = json.loads(run.stdout.splitlines()[-1])
+    return calls
+
+
+def forget_code_under_test() -> None:
+    """Drop the shop's modules (and the tests and tools that hold references into them), so the test run imports
+    them afresh with the mutant switched on, as a cold start would."""
+    packages = {"shop_shared", "customers_api", "inventory_api", "sales_api", "reviews_api", "tests", "shopctl"}
+    for name in [name for name in sys.modules if name.partition(".")[0] in packages]:
+        del sys.modules[name]
 
 
 _run_tests = harness.PytestRunner.run_tests
 
 
 def run_tests_from_a_cold_start(self: Any, *, mutant_name: str | None, tests: Any) -> int:
+    if mutant_name and mangled_name_from_mutant_name(mutant_name) in RUN_AT_IMPORT:
+        forget_code_under_test()
     clear_caches()
     exit_code: int = _run_tests(self, mutant_name=mutant_name, tests=tests)
     return exit_code
