@@ -121,6 +121,8 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("the seller is an \u0251ss", rules.BANNED_WORD),  # Latin alpha
         ("fu\u1d04k this", rules.BANNED_WORD),  # Latin small capital C
         ("sh\u026at product", rules.BANNED_WORD),  # Latin small capital I
+        ("SH\ua7aeT product", rules.BANNED_WORD),  # its capital, which only lower-cases to a look-alike
+        ("you \u2c6dSS", rules.BANNED_WORD),  # Latin capital alpha, likewise
         ("BEANS4LESS.COM has them cheaper", rules.CONTACT_DETAILS),
         ("Beans4Less.Com has them cheaper", rules.CONTACT_DETAILS),
         ("beans4less dot com", rules.CONTACT_DETAILS),
@@ -167,6 +169,7 @@ def test_evasions_are_normalised_away(comment: str, rule: str) -> None:
         "Kahve \u00e7ok g\u00fczel, s\u0131cak ve taze. I\u015f\u0131k gibi!",  # Turkish dotless i
         "\u041a\u043e\u0444\u0435 \u043e\u0442\u043b\u0438\u0447\u043d\u044b\u0439, "
         "\u0441\u043f\u0430\u0441\u0438\u0431\u043e!",
+        "\u0413\u041e\u0420\u042c\u041a\u0418\u0419, \u041d\u041e \u0425\u041e\u0420\u041e\u0428\u0418\u0419",
         "\u30b3\u30fc\u30d2\u30fc\u304c\u7f8e\u5473\u3057\u3044\u3002\u307e\u305f\u8cb7\u3044\u307e\u3059\u3002",
         "Smooth \u2615\ufe0f and \U0001f44d\U0001f3fd would buy again",
     ],
@@ -326,6 +329,7 @@ def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
         "an \u0251ss",  # Latin alpha
         "fu\u1d04k this",  # Latin small capital C
         "sh\u026at product",  # Latin small capital I
+        "SH\ua7aeT product",  # its capital
         "This is \u0455\u04bb\u0456t",  # Cyrillic dze, shha, i
     ],
 )

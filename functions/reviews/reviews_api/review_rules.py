@@ -168,7 +168,10 @@ def _spaced_out(text: str, banned: frozenset[str]) -> bool:
 
 def has_banned_word(comment: str, words: frozenset[str] | None = None) -> bool:
     banned = banned_words() if words is None else words
-    text = normalise(comment).lower()
+    # Words are compared in lower case, and lower-casing can uncover a look-alike: the data has a twin for Latin
+    # small capital I U+026A but none for its capital U+A7AE, so "SH\ua7aeT" would reach the matcher as "sh\u026at".
+    # Folding the lower-cased text again gives a word the same reading in either case.
+    text = normalise(normalise(comment).lower())
     if any(form in banned for token in _TOKEN.findall(text) for form in _word_forms(token)):
         return True
     return _spaced_out(text, banned)
