@@ -117,6 +117,12 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("s_h_1_t", rules.BANNED_WORD),
         ("s\u0336h\u0336i\u0336t\u0336", rules.BANNED_WORD),  # strike-through combining marks
         ("sh\u00eft", rules.BANNED_WORD),  # diaeresis
+        ("This is sh\u0131t", rules.BANNED_WORD),  # Latin dotless i
+        ("the seller is an \u0251ss", rules.BANNED_WORD),  # Latin alpha
+        ("fu\u1d04k this", rules.BANNED_WORD),  # Latin small capital C
+        ("sh\u026at product", rules.BANNED_WORD),  # Latin small capital I
+        ("SH\ua7aeT product", rules.BANNED_WORD),  # its capital, which only lower-cases to a look-alike
+        ("you \u2c6dSS", rules.BANNED_WORD),  # Latin capital alpha, likewise
         ("BEANS4LESS.COM has them cheaper", rules.CONTACT_DETAILS),
         ("Beans4Less.Com has them cheaper", rules.CONTACT_DETAILS),
         ("beans4less dot com", rules.CONTACT_DETAILS),
@@ -125,6 +131,7 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("beans4less\uff61com", rules.CONTACT_DETAILS),  # half-width ideographic full stop
         ("\uff57\uff57\uff57\uff0ebeans4less\uff0enet", rules.CONTACT_DETAILS),  # full-width
         ("b\u0435ans4less.\u0441om", rules.CONTACT_DETAILS),  # Cyrillic e and c
+        ("beans4less.\u1d04\u1d0fm", rules.CONTACT_DETAILS),  # Latin small capitals C and O
         ("joe at example dot org", rules.CONTACT_DETAILS),
         ("joe (at) mail [dot] example", rules.CONTACT_DETAILS),
         ("joe\uff20example\uff0eorg", rules.CONTACT_DETAILS),  # full-width @ and .
@@ -156,8 +163,13 @@ def test_evasions_are_normalised_away(comment: str, rule: str) -> None:
         "Great value at 12.50 for 1 kg, ordered 2024-11-03",
         "Caf\u00e9 cr\u00e8me was perfect, na\u00efve of me to doubt it",
         "Kaffee ist gut, sehr lecker. W\u00fcrde wieder kaufen.",
+        "Bought from M\u00fcller in S\u00e3o Paulo, roasted on \u00c6r\u00f8: worth it",
+        "Stra\u00dfe caf\u00e9, \u00f8l og sm\u00f8rrebr\u00f8d, l\u00e6kkert",
+        "\u0141\u00f3d\u017a: dobra kawa, \u015bwie\u017co palona",
+        "Kahve \u00e7ok g\u00fczel, s\u0131cak ve taze. I\u015f\u0131k gibi!",  # Turkish dotless i
         "\u041a\u043e\u0444\u0435 \u043e\u0442\u043b\u0438\u0447\u043d\u044b\u0439, "
         "\u0441\u043f\u0430\u0441\u0438\u0431\u043e!",
+        "\u0413\u041e\u0420\u042c\u041a\u0418\u0419, \u041d\u041e \u0425\u041e\u0420\u041e\u0428\u0418\u0419",
         "\u30b3\u30fc\u30d2\u30fc\u304c\u7f8e\u5473\u3057\u3044\u3002\u307e\u305f\u8cb7\u3044\u307e\u3059\u3002",
         "Smooth \u2615\ufe0f and \U0001f44d\U0001f3fd would buy again",
     ],
@@ -174,6 +186,35 @@ UNFOLDED = "\u0417\u0431\u042b\u042e\u03b2"
 
 def test_letters_without_one_ascii_letter_twin_are_left_as_written() -> None:
     assert [rules.normalise(char) for char in UNFOLDED] == list(UNFOLDED)
+
+
+# Latin letters outside ASCII that the data likens to one ASCII letter: a reader takes "sh\u0131t" for "shit".
+LATIN_LOOK_ALIKES = {
+    "\u0131": "i",  # dotless i
+    "\u0251": "a",  # alpha
+    "\u1d04": "c",  # small capital C
+    "\u026a": "i",  # small capital I
+    "\u1d0f": "o",  # small capital O
+    "\u0261": "g",  # script g
+    "\u0196": "I",  # capital iota: the data says "l", as for every vertical stroke
+}
+# Latin letters the data likens to nothing, to two letters ("ae") or to a letter with a stroke ("o\u0338",
+# "d\u0335", "l\u0338"): real letters of Danish, German, Icelandic, Polish, Croatian..., kept as written.
+LATIN_UNFOLDED = "\u00c6\u00e6\u00d8\u00f8\u00df\u00f0\u00fe\u0142\u0111\u014b"
+
+
+def test_latin_letters_with_one_ascii_letter_twin_are_folded_to_it() -> None:
+    assert {char: rules.normalise(char) for char in LATIN_LOOK_ALIKES} == LATIN_LOOK_ALIKES
+
+
+def test_latin_letters_without_one_ascii_letter_twin_are_left_as_written() -> None:
+    assert [rules.normalise(char) for char in LATIN_UNFOLDED] == list(LATIN_UNFOLDED)
+
+
+def test_accented_words_read_as_their_letters_not_as_other_words() -> None:
+    # What the banned-word matcher sees: accents gone, letters of their own kept, no letter turned into two.
+    comment = "Caf\u00e9 na\u00efve M\u00fcller S\u00e3o Paulo \u00c6r\u00f8 Stra\u00dfe s\u0131cak I\u015f\u0131k"
+    assert rules.normalise(comment) == "Cafe naive Muller Sao Paulo \u00c6r\u00f8 Stra\u00dfe sicak Isik"
 
 
 @pytest.mark.parametrize(
@@ -279,6 +320,40 @@ def test_objectionable_review_is_flagged_with_a_reason_and_not_counted(
     assert item["moderation_rule"] == rule
     assert item["moderation_reason"] == rules.REASONS[rule]
     assert rating_of(call) == (Decimal(0), 0)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "This is sh\u0131t",  # Latin dotless i
+        "an \u0251ss",  # Latin alpha
+        "fu\u1d04k this",  # Latin small capital C
+        "sh\u026at product",  # Latin small capital I
+        "SH\ua7aeT product",  # its capital
+        "This is \u0455\u04bb\u0456t",  # Cyrillic dze, shha, i
+    ],
+)
+def test_look_alike_letters_do_not_get_a_banned_word_past_the_job(call: Invoke, stream: Stream, comment: str) -> None:
+    review_id = submit(call, "grace", 2, comment)
+
+    stream.drain()
+
+    item = review(review_id)
+    assert (item["status"], item["moderation_rule"]) == ("flagged", "banned_word")
+    assert review_id not in public_review_ids(call)
+    assert rating_of(call) == (Decimal(0), 0)
+
+
+def test_an_accented_review_is_approved_and_counted(call: Invoke, stream: Stream) -> None:
+    comment = "Caf\u00e9 cr\u00e8me from M\u00fcller in S\u00e3o Paulo, roasted on \u00c6r\u00f8: s\u0131cak ve taze"
+    review_id = submit(call, "grace", 5, comment)
+
+    stream.drain()
+
+    item = review(review_id)
+    assert (item["status"], item["moderation_rule"]) == ("approved", "clean")
+    assert item["comment"] == comment
+    assert rating_of(call) == (Decimal(5), 1)
 
 
 def test_a_one_star_review_in_three_cyrillic_letters_is_approved_and_counted(call: Invoke, stream: Stream) -> None:

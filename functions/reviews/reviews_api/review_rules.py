@@ -5,8 +5,8 @@ A flag is not a verdict: it hides the review until an employee approves it (or t
 
 Every rule sees the comment normalised first (`normalise`): NFKC (full-width and other compatibility forms),
 Unicode format characters (zero-width space, soft hyphen, bidi controls) and combining marks dropped, and
-look-alike letters of other scripts (Cyrillic a U+0430, Greek omicron U+03BF, ...) folded to the Latin letter
-they imitate.
+look-alike letters (Cyrillic a U+0430, Greek omicron U+03BF, Latin dotless i U+0131, small capital C U+1D04, ...)
+folded to the one ASCII letter they imitate.
 
 1. banned_word: a word from banned_words.txt, compared whole-word after undoing simple leetspeak
    ("sh1t", "$hit", "a$$") and squeezing letters repeated 3+ times ("fuuuck"); also spelled out as single
@@ -105,18 +105,20 @@ def _confusables() -> Any:
 
 
 def _ascii_glyph(char: str) -> str | None:
-    """The ASCII letter (or else digit) a character imitates according to Unicode's confusables data."""
-    found = _confusables().is_confusable(char, greedy=True, preferred_aliases=["latin"])
+    """The one ASCII letter a character imitates according to Unicode's confusables data, if any."""
+    # No preferred script: with preferred_aliases=["latin"] the library never reports a Latin character, so
+    # "sh\u0131t" (dotless i) and "fu\u1d04k" (small capital C) went through as unknown words. Accented letters
+    # never get here (their marks are already dropped), and letters the data likens only to a digit, to two
+    # letters or to a letter with a stroke (Cyrillic Ze "3", Danish "\u00f8", "\u00e6") have no candidate.
+    found = _confusables().is_confusable(char, greedy=True)
     glyphs = [glyph["c"] for entry in found or [] for glyph in entry["homoglyphs"]]
-    candidates = [glyph for glyph in glyphs if len(glyph) == 1 and glyph.isascii() and glyph.isalnum()]
-    # A letter over a digit (Cyrillic capital O is rather "O" than "0"), and one of the same case.
-    candidates.sort(key=lambda glyph: (not glyph.isalpha(), glyph.isupper() != char.isupper()))
-    return candidates[0] if candidates else None
+    # The pinned data likens no character to more than one ASCII letter (Cyrillic capital O to "O", "0"...).
+    return next((glyph for glyph in glyphs if len(glyph) == 1 and glyph.isascii() and glyph.isalpha()), None)
 
 
 @cache
 def _latin_look_alike(char: str) -> str:
-    """A non-Latin look-alike folded to its Latin letter, case kept; any other character unchanged.
+    """A look-alike folded to its ASCII letter, case kept; any other character unchanged.
 
     The data maps every vertical stroke (Cyrillic capital I U+0406, "1", "|") to lower-case "l": for a capital
     folded to a small letter, the capital of its own small form's look-alike is meant (Cyrillic capitals
@@ -166,7 +168,10 @@ def _spaced_out(text: str, banned: frozenset[str]) -> bool:
 
 def has_banned_word(comment: str, words: frozenset[str] | None = None) -> bool:
     banned = banned_words() if words is None else words
-    text = normalise(comment).lower()
+    # Words are compared in lower case, and lower-casing can uncover a look-alike: the data has a twin for Latin
+    # small capital I U+026A but none for its capital U+A7AE, so "SH\ua7aeT" would reach the matcher as "sh\u026at".
+    # Folding the lower-cased text again gives a word the same reading in either case.
+    text = normalise(normalise(comment).lower())
     if any(form in banned for token in _TOKEN.findall(text) for form in _word_forms(token)):
         return True
     return _spaced_out(text, banned)
