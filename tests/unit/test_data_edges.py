@@ -1,10 +1,12 @@
-"""Edges of the data layer the main tests leave open (found by mutation testing, docs/testing.md): how a cancelled
-purchase transaction is read, and the lists' `next_token` (url-safe, round-trips, a refused or throttled later
-page answered for what it is)."""
+"""Edges of the data layer and the purchase the main tests leave open (found by mutation testing, docs/testing.md):
+how a cancelled purchase transaction is read, what the purchase sends and answers at its edges, and the lists'
+`next_token` (url-safe, round-trips, a refused or throttled later page answered for what it is)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
@@ -16,6 +18,9 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from sales_api import service as sales_service
+from shop_shared import auth
+from shop_shared.models.common import MONEY_MAX
 from tests.unit import iam
 from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, HttpResult, Invoke, LogLines, snapshot
 
@@ -282,3 +287,113 @@ def test_a_throttled_later_page_is_a_503_to_retry_not_a_bad_token(call: Invoke, 
     assert [sale["sale_date"] for sale in history(call, seed, SEED_CUSTOMER, token).body["items"]] == [
         "2026-11-03T00:00:00.000Z"
     ]
+
+
+# ---------------------------------------------------------------- what the purchase sends, and what it answers
+
+
+def test_every_purchase_attempt_sends_its_own_request_token_and_reads_only_what_it_needs(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One clock reading for every attempt, so two attempts differ only in their number.
+    monkeypatch.setattr(sales_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
+    tokens: list[str] = []
+    batch_tables: list[set[str]] = []
+    conflicted: list[bool] = []
+
+    def record(original: ApiCall, client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "BatchGetItem":
+            batch_tables.append(set(params["RequestItems"]))
+        if operation == "TransactWriteItems":
+            tokens.append(params["ClientRequestToken"])
+            if not conflicted:  # another transaction holds the good: the same payload is sent again
+                conflicted.append(True)
+                reasons = [{"Code": "TransactionConflict"}, {"Code": "None"}, {"Code": "None"}]
+                error: Any = {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons}
+                raise ClientError(error, operation)
+        return original(client, operation, params)
+
+    with dynamodb_calls(record):
+        first = buy(call, seed["CUSTOMER_TOKEN"], 1)
+        second = buy(call, seed["CUSTOMER_TOKEN"], 1)
+
+    assert (first.status, second.status) == (201, 201)
+    # DynamoDB takes a ClientRequestToken of 1 to 36 characters (moto does not check); a token shared by two
+    # different calls within 10 minutes is refused there (IdempotentParameterMismatch) or replays the first.
+    assert len(tokens) == 3
+    assert all(1 <= len(token) <= 36 for token in tokens), tokens
+    assert len(set(tokens)) == 3
+    # Without an Idempotency-Key there is no earlier sale to look for: the good and the wallet only.
+    assert batch_tables == [{"InventoryTable", "CustomersTable"}] * 2
+
+
+def test_a_request_token_mismatch_is_the_409_of_a_reused_key_and_changes_nothing(
+    call: Invoke, seed: dict[str, str]
+) -> None:
+    # Unreachable while the token hashes the whole payload; if it ever happens it must not be a 500.
+    before = snapshot()
+
+    def mismatch(original: ApiCall, client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            error: Any = {"Error": {"Code": "IdempotentParameterMismatchException", "Message": "mismatch"}}
+            raise ClientError(error, operation)
+        return original(client, operation, params)
+
+    with dynamodb_calls(mismatch):
+        result = buy(call, seed["CUSTOMER_TOKEN"])
+
+    assert (result.status, result.body["code"]) == (409, "IDEMPOTENCY_KEY_REUSED")
+    assert snapshot() == before
+
+
+def test_a_sale_recorded_by_an_earlier_deployment_is_replayed_for_its_key(call: Invoke, seed: dict[str, str]) -> None:
+    # Sale ids and fingerprints are stored: both derivations are fixed forever, or every key used before a
+    # deployment would be charged again (new sale id) or refused (new fingerprint) after it.
+    sale_id = str(uuid.uuid5(uuid.UUID("6c1d3f0e-8a57-4b8e-9d5c-2f0e7b1a9c44"), f"{SEED_CUSTOMER}\nkept-key"))
+    canonical = '{"good_id": "' + SEED_GOOD_ID + '", "quantity": 2}'
+    stored = {
+        "sale_id": sale_id,
+        "username": SEED_CUSTOMER,
+        "good_id": SEED_GOOD_ID,
+        "good_name": "Espresso beans",
+        "quantity": 2,
+        "unit_price": Decimal("12.50"),
+        "total_price": Decimal(25),
+        "remaining_balance": Decimal(75),
+        "sale_date": "2026-11-01T00:00:00.000Z",
+        "request_fingerprint": hashlib.sha256(canonical.encode()).hexdigest(),
+    }
+    table("SalesTable").put_item(Item=stored)
+    before = snapshot()
+
+    body = {"good_id": SEED_GOOD_ID, "quantity": 2}
+    result = call(*SELL, token=seed["CUSTOMER_TOKEN"], body=body, headers={"Idempotency-Key": "kept-key"})
+
+    assert result.status == 201, result.body
+    assert (result.body["sale_id"], result.body["sale_date"]) == (sale_id, "2026-11-01T00:00:00.000Z")
+    assert snapshot() == before  # nothing charged again
+
+
+def test_a_total_of_exactly_the_largest_amount_is_sold(call: Invoke, seed: dict[str, str]) -> None:
+    table("InventoryTable").update_item(
+        Key={"id": SEED_GOOD_ID}, UpdateExpression="SET price = :p", ExpressionAttributeValues={":p": MONEY_MAX}
+    )
+    table("CustomersTable").update_item(
+        Key={"username": SEED_CUSTOMER},
+        UpdateExpression="SET wallet_balance = :b",
+        ExpressionAttributeValues={":b": MONEY_MAX},
+    )
+
+    result = buy(call, seed["CUSTOMER_TOKEN"], 1)
+
+    assert result.status == 201, result.body
+    assert (result.body["total_price"], result.body["remaining_balance"]) == (float(MONEY_MAX), 0)
+    assert wallet_stock_and_sales()[:2] == (Decimal(0), 9)
+
+
+def test_a_valid_token_whose_account_item_is_gone_altogether_is_404(call: Invoke, seed: dict[str, str]) -> None:
+    # No tombstone either (an item removed by hand, say): nothing to charge, and nothing written.
+    before = snapshot()
+    result = buy(call, auth.issue_token("nobody", auth.CUSTOMER))
+    assert (result.status, result.body["code"]) == (404, "NOT_FOUND")
+    assert snapshot() == before
