@@ -77,10 +77,12 @@ redrive: setup
 	$(LOCAL_AWS) shopctl dlq redrive
 
 # Mutation testing of the layer and the services' rules ([tool.mutmut] in pyproject.toml, docs/testing.md), then the
-# score per module. Incremental: a second run re-tests only what changed; `rm -rf mutants` starts afresh.
+# score per module. Incremental: a run starts from the results kept in tools/mutation-results/ (saved at its end, also
+# when interrupted) and re-tests only what changed; `rm -rf mutants tools/mutation-results` starts afresh.
 # Some of them: make mutation MUTANTS='inventory_api.*'. Two workers, niced: the machine is shared.
 mutation: $(MUT_VENV)/.installed
-	nice -n 10 $(MUT_VENV)/bin/python tools/mutation.py run --max-children 2 $(MUTANTS)
+	nice -n 10 $(MUT_VENV)/bin/python tools/mutation.py run --max-children 2 $(MUTANTS); status=$$?; \
+		$(MUT_VENV)/bin/python tools/mutation.py save; exit $$status
 	$(MUT_VENV)/bin/python tools/mutation.py report
 
 mutation-report: $(MUT_VENV)/.installed

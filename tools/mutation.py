@@ -185,13 +185,15 @@ def adapt_mutmut() -> None:
 
 def module_of(meta_file: Path) -> str:
     """mutants/layers/shared/shop_shared/auth.py.meta -> shop_shared.auth"""
-    relative = meta_file.relative_to(ROOT / "mutants").with_suffix("").with_suffix("")
+    root = ROOT / "mutants" if meta_file.is_relative_to(ROOT / "mutants") else RESULTS
+    relative = meta_file.relative_to(root).with_suffix("").with_suffix("")
     return module_mutant_name(relative.with_suffix(".py"), "x").removesuffix(".x")
 
 
 def scores() -> dict[str, Counter[str]]:
     by_module: dict[str, Counter[str]] = {}
-    for meta_file in sorted((ROOT / "mutants").rglob("*.py.meta")):
+    results = ROOT / "mutants" if (ROOT / "mutants").is_dir() else RESULTS
+    for meta_file in sorted(results.rglob("*.py.meta")):
         exit_codes = json.loads(meta_file.read_text())["exit_code_by_key"]
         if exit_codes:
             by_module[module_of(meta_file)] = Counter(status_by_exit_code[code] for code in exit_codes.values())
@@ -233,9 +235,37 @@ def row(name: str, counts: Counter[str]) -> str:
     return f"{name:<36} {sum(counts.values()):>7} {cells} {score(counts):>7.1%}"
 
 
+# A whole run takes hours on two cores, longer than a working session: the results (mutmut's per-file .meta: each
+# mutant's exit code and the hash of the function it mutates) are kept in the repository, and a run starts from them.
+# mutmut re-tests a mutant only when its function's hash changed, or when it is named on the command line.
+RESULTS = ROOT / "tools" / "mutation-results"
+
+
+def save_results() -> None:
+    """mutants/**/*.py.meta -> tools/mutation-results/ (what is committed)."""
+    for meta_file in (ROOT / "mutants").rglob("*.py.meta"):
+        kept = RESULTS / meta_file.relative_to(ROOT / "mutants")
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(meta_file.read_text())
+
+
+def restore_results() -> None:
+    """tools/mutation-results/ -> mutants/, for every file mutants/ has no results for yet (a fresh checkout)."""
+    for kept in RESULTS.rglob("*.py.meta"):
+        meta_file = ROOT / "mutants" / kept.relative_to(RESULTS)
+        if not meta_file.exists():
+            meta_file.parent.mkdir(parents=True, exist_ok=True)
+            meta_file.write_text(kept.read_text())
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["report"]:
         return report()
+    if argv[:1] == ["save"]:
+        save_results()
+        return 0
+    if argv[:1] == ["run"]:
+        restore_results()
     adapt_mutmut()
     mutmut_main.cli(argv, prog_name="mutmut")
     return 0
