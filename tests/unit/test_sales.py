@@ -19,11 +19,11 @@ from shop_shared import auth
 from shop_shared.data import customers as customers_data
 from shop_shared.data import dynamo
 from shop_shared.data import sales as sales_data
-from shop_shared.errors import Conflict, ShopError
+from shop_shared.errors import Conflict, HighDemand, ShopError
 from shop_shared.models.common import MONEY_MAX
 from shop_shared.models.sales import Sale, SellRequest
 from tests.unit import iam
-from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, HttpResult, Invoke
+from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, HttpResult, Invoke, LogLines
 
 DISPLAY = ("sales_api.display_goods", "GET", "/sales/display-goods")
 GOOD = ("sales_api.get_good", "GET", "/sales/goods/{id}")
@@ -572,9 +572,9 @@ def test_a_concurrent_duplicate_with_another_body_is_409(
     assert (stock(), wallet(), len(sales())) == (9, Decimal("87.5"), 1)
 
 
-def test_endless_contention_gives_up_with_503_and_writes_nothing(
-    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def endless_contention(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The good's price moves between every read of the purchase and its transaction."""
     original = sales_data.record_purchase
     prices = (Decimal(13) + n for n in itertools.count())
 
@@ -583,10 +583,28 @@ def test_endless_contention_gives_up_with_503_and_writes_nothing(
         original(*args, **kwargs)
 
     monkeypatch.setattr(sales_data, "record_purchase", price_moves_every_time)
+
+
+def test_endless_contention_gives_up_with_503_and_writes_nothing(
+    call: Invoke, seed: dict[str, str], endless_contention: None
+) -> None:
     result = buy(call, seed["CUSTOMER_TOKEN"], 1)
     assert result.status == 503
     assert result.headers.get("Retry-After") == "1"
     assert (stock(), wallet(), sales()) == (10, Decimal(100), [])
+
+
+def test_a_purchase_given_up_under_contention_is_one_warning_naming_the_error(
+    call: Invoke, seed: dict[str, str], endless_contention: None, log_lines: LogLines
+) -> None:
+    # Operators alarm on 5xx answers: the line says what the client was told, at WARNING, once.
+    result = buy(call, seed["CUSTOMER_TOKEN"], 1)
+
+    assert (result.status, result.body["code"], result.body["error"]) == (503, HighDemand.code, HighDemand.message)
+    warnings = [line for line in log_lines() if line["level"] == "WARNING"]
+    assert [(line.get("message"), line.get("code"), line.get("error")) for line in warnings] == [
+        ("request failed", HighDemand.code, HighDemand.message)
+    ]
 
 
 # ---------------------------------------------------------------- concurrency
