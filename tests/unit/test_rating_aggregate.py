@@ -9,7 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from reviews_api import moderation
+from reviews_api import service as reviews_service
 from shop_shared.data import reviews as reviews_data
 from shop_shared.data.reviews import review_id_for
 from shop_shared.models.goods import rating_average
@@ -22,6 +25,7 @@ from tests.unit.review_steps import (
     employee_decides,
     rating_of,
     recount,
+    review,
     stored_aggregate,
     submit,
 )
@@ -162,6 +166,135 @@ def test_sequence_numbers_compare_as_numbers_across_a_change_of_length(call: Inv
     assert invoke([approval]) == []  # late redelivery of the older (shorter) record
 
     assert stored_aggregate(SEED_GOOD_ID) == recount(SEED_GOOD_ID) == (0, 0)
+
+
+def deliver_all(reader: StreamReader) -> None:
+    """Everything the stream holds, including the records the job's own writes produce, each batch succeeding."""
+    while records := reader.read():
+        assert invoke(records) == []
+
+
+def reviews_table() -> Any:
+    return boto3.resource("dynamodb").Table("ReviewsTable")
+
+
+@pytest.mark.parametrize("rating", [6, 0, Decimal("2.5")])
+def test_an_approved_rating_that_is_not_1_to_5_counts_nothing(
+    call: Invoke, seed: dict[str, str], rating: Decimal | int
+) -> None:
+    reader = StreamReader()
+    reader.read()
+    # A corrupt item written around the API: approved, but with a rating no review can have.
+    reviews_table().put_item(
+        Item={"review_id": review_id_for(SEED_GOOD_ID, "mallory"), "product_id": SEED_GOOD_ID, "username": "mallory",
+              "rating": rating, "comment": "Odd.", "status": "approved", "review_date": "2026-11-01T00:00:00.000Z",
+              "revision": "r-corrupt", "version": 1}
+    )  # fmt: skip
+    submit(call, "grace", 4, "Solid beans.")
+
+    deliver_all(reader)
+
+    assert stored_aggregate(SEED_GOOD_ID) == (4, 1)
+    assert rating_of(call) == (Decimal(4), 1)
+
+
+def test_a_marker_that_holds_a_good_but_no_rating_counts_nothing(call: Invoke, seed: dict[str, str]) -> None:
+    reader = StreamReader()
+    reader.read()
+    review_id = review_id_for(SEED_GOOD_ID, "grace")
+    # A marker left with its good but without its rating (a hand fix gone half way): nothing is counted for it.
+    reviews_table().put_item(
+        Item={"review_id": f"rating#{review_id}", "counted_product": SEED_GOOD_ID, "sequence_number": "0"}
+    )
+    submit(call, "grace", 4, "Solid beans.")
+
+    deliver_all(reader)
+
+    assert stored_aggregate(SEED_GOOD_ID) == recount(SEED_GOOD_ID) == (4, 1)
+
+
+def test_a_record_given_up_on_is_made_good_by_the_next_change_of_its_review(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = StreamReader()
+    reader.read()
+    review_id = submit(call, "grace", 3, "Fine, a bit flat.")
+    deliver_all(reader)
+    assert stored_aggregate(SEED_GOOD_ID) == (3, 1)
+
+    edit(call, "grace", review_id, rating=4)
+    (edit_record,) = reader.read()
+    real_move = reviews_data.move_rating_contribution
+
+    def throttled(*args: Any) -> bool:
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(reviews_data, "move_rating_contribution", throttled)
+    # Judged (approved again), but its counting failed every retry: Lambda gives the record up (the DLQ).
+    assert invoke([edit_record]) == [edit_record["dynamodb"]["SequenceNumber"]]
+    monkeypatch.setattr(reviews_data, "move_rating_contribution", real_move)
+    assert stored_aggregate(SEED_GOOD_ID) == (3, 1)
+
+    # The approval's own record moves the counted 3 to a 4 on the same good: the sum moves, the count does not.
+    deliver_all(reader)
+
+    assert stored_aggregate(SEED_GOOD_ID) == recount(SEED_GOOD_ID) == (4, 1)
+    assert rating_of(call) == (Decimal(4), 1)
+
+
+def test_a_marker_moved_by_another_invocation_meanwhile_is_read_again(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = StreamReader()
+    reader.read()
+    review_id = submit(call, "grace", 3, "Fine, a bit flat.")
+    deliver_all(reader)
+    edit(call, "grace", review_id, rating=5)  # pending, not yet judged
+    employee_decides(call, review_id, "approved")
+    edit_record, approval = reader.read()
+    real_read = reviews_data.read_rating_marker
+    concurrent = [edit_record]
+
+    def read_while_another_invocation_handles_the_edit(marked_review: str) -> reviews_data.RatingMarker:
+        marker = real_read(marked_review)
+        if concurrent:
+            # Between this read and its write, another invocation counts the edit (approved 3 -> pending): the
+            # marker moves on from what was read, and the approval's transaction is cancelled.
+            moderation.record_handler(DynamoDBRecord(concurrent.pop()))
+        return marker
+
+    monkeypatch.setattr(reviews_data, "read_rating_marker", read_while_another_invocation_handles_the_edit)
+    assert invoke([approval]) == []
+    monkeypatch.undo()
+    deliver_all(reader)
+
+    assert review(review_id)["status"] == "approved"
+    assert stored_aggregate(SEED_GOOD_ID) == recount(SEED_GOOD_ID) == (5, 1)
+    assert rating_of(call) == (Decimal(5), 1)
+
+
+def test_the_job_stamps_the_marker_and_the_good_with_when_it_counted(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = StreamReader()
+    reader.read()
+    review_id = submit(call, "grace", 4, "Solid beans.")
+    assert invoke(reader.read()) == []  # judged: approved
+    (approval,) = reader.read()
+    monkeypatch.setattr(reviews_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
+
+    assert invoke([approval]) == []
+
+    marker = reviews_table().get_item(Key={"review_id": f"rating#{review_id}"})["Item"]
+    assert marker == {
+        "review_id": f"rating#{review_id}",
+        "counted_product": SEED_GOOD_ID,
+        "counted_rating": 4,
+        "sequence_number": approval["dynamodb"]["SequenceNumber"],
+        "updated_at": "2026-11-25T10:00:00.000Z",
+    }
+    good = boto3.resource("dynamodb").Table("InventoryTable").get_item(Key={"id": SEED_GOOD_ID})["Item"]
+    assert good["rating_updated_at"] == "2026-11-25T10:00:00.000Z"
 
 
 COMMENTS = [
