@@ -129,7 +129,25 @@ def collect_mutants_with_import_time_tests(*, mutant_names: Any) -> Any:
     collected = _collect_mutants(mutant_names=mutant_names)
     add_fresh_interpreter_tests(collected[0])
     RUN_AT_IMPORT.update(functions_run_at_import())
+    add_module_tests_to_import_time_functions(collected[0])
     return collected
+
+
+def add_module_tests_to_import_time_functions(mutants: list[tuple[Any, str, Any]]) -> None:
+    """Credit a function that runs at import with every test that reaches its module's other functions.
+
+    mutmut's stats credit an import-time function only to the test during which its module happened to be first
+    imported. What it builds is used by every request: `api.create_app`'s error handlers by each test that reaches
+    `api._aws_error` or `api._unexpected`, `errors.raises`' declarations by each test that reads them.
+    """
+    tests_by_function = mutmut_state().tests_by_mangled_function_name
+    for _, mutant_name, _ in mutants:
+        function = mangled_name_from_mutant_name(mutant_name)
+        if function in RUN_AT_IMPORT:
+            module = function.rpartition(".")[0] + "."
+            for other, tests in list(tests_by_function.items()):
+                if other.startswith(module) and other not in RUN_AT_IMPORT:
+                    tests_by_function[function] |= tests
 
 
 # The mutated functions a handler module's import calls (set in the parent, inherited by every forked mutant run).
