@@ -548,3 +548,37 @@ def test_rating_markers_never_show_in_lists(call: Invoke, stream: Stream) -> Non
         token=employee_token(),
     )  # fmt: skip
     assert [item["review_id"] for item in employee_list.body["items"]] == [review_id]
+
+
+def _drop_revision(review_id: str) -> None:
+    """The item as written before reviews had revisions (the job must still judge it, by its version)."""
+    boto3.resource("dynamodb").Table("ReviewsTable").update_item(
+        Key={"review_id": review_id}, UpdateExpression="REMOVE revision"
+    )
+
+
+def test_a_pending_review_written_before_revisions_is_judged_by_its_version(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 4, "Good beans at www.beans4less.net")
+    stream.take()
+    _drop_revision(review_id)
+    (legacy,) = stream.take()
+    assert "revision" not in legacy["dynamodb"]["NewImage"]
+
+    assert deliver([legacy]) == []
+    assert (review(review_id)["status"], review(review_id)["moderation_rule"]) == ("flagged", "contact_details")
+
+
+def test_a_verdict_on_a_pre_revision_image_does_not_land_once_the_version_moved(call: Invoke, stream: Stream) -> None:
+    review_id = submit(call, "grace", 4, "Good beans.")
+    stream.take()
+    _drop_revision(review_id)
+    (legacy,) = stream.take()
+    boto3.resource("dynamodb").Table("ReviewsTable").update_item(
+        Key={"review_id": review_id}, UpdateExpression="SET version = version + :one",
+        ExpressionAttributeValues={":one": 1},
+    )  # fmt: skip
+    stream.take()
+
+    assert deliver([legacy]) == []
+    assert review(review_id)["status"] == "pending"
+    assert public_review_ids(call) == []
