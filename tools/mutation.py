@@ -93,11 +93,14 @@ def skip_node_and_children(self: Any, node: cst.CSTNode) -> bool:
     return skip
 
 
+# The code under test: the packages on pytest's source roots.
+SHOP_PACKAGES = ("shop_shared", "customers_api", "inventory_api", "sales_api", "reviews_api")
+
+
 def clear_caches() -> None:
     """Empty every functools cache of the code under test (the packages on pytest's source roots)."""
-    packages = ("shop_shared", "customers_api", "inventory_api", "sales_api", "reviews_api")
     for name, module in list(sys.modules.items()):
-        if module is None or name.partition(".")[0] not in packages:
+        if module is None or name.partition(".")[0] not in SHOP_PACKAGES:
             continue
         for value in list(vars(module).values()):
             if callable(getattr(value, "cache_clear", None)):
@@ -177,7 +180,7 @@ def functions_run_at_import() -> list[str]:
 def forget_code_under_test() -> None:
     """Drop the shop's modules (and the tests and tools that hold references into them), so the test run imports
     them afresh with the mutant switched on, as a cold start would."""
-    packages = {"shop_shared", "customers_api", "inventory_api", "sales_api", "reviews_api", "tests", "shopctl"}
+    packages = {*SHOP_PACKAGES, "tests", "shopctl"}
     for name in [name for name in sys.modules if name.partition(".")[0] in packages]:
         del sys.modules[name]
 
