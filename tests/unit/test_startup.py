@@ -6,10 +6,12 @@ package `__init__`s do, or when a handler module stops starting the way the meas
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,8 @@ print(json.dumps([before, AppSyncResolver.__module__, content_types.APPLICATION_
         ("from .a import *\n", "does more than import"),
         ("from other.a import A\n", "does more than import"),
         ("from .a import A\n__all__ = ['A', 'B']\n", "does not import"),
+        ("__all__[:] = ['A']\n", "does more than import"),  # an assignment to __all__, but not by its name
+        ("from .a import A\n__all__ = ['A']\nsetup()\n", ":4 does more than import"),  # read after __all__ too
     ],
 )
 def test_an_init_that_does_more_than_import_its_submodules_is_never_deferred(
@@ -134,6 +138,59 @@ def test_an_init_of_imports_and_all_is_read_as_its_exports(tmp_path: Path) -> No
         {"A": "pkg.a", "C": "pkg.a", "D": "pkg.sub.d"},
         ["A", "C"],
     )
+
+
+# A made-up tree for defer_package_init: `outer` a package whose __init__ only imports, `outer.inner` one nested in
+# it, then what is not a package with an __init__: a module, a namespace package (no __init__, no origin).
+MADE_UP = {
+    "made_up_shop/__init__.py": '"""A package."""\n',
+    "made_up_shop/outer/__init__.py": '"""Deferred."""\nfrom .shallow import Thing\n__all__ = ["Thing"]\n',
+    "made_up_shop/outer/shallow.py": 'Thing = "thing"\n',
+    "made_up_shop/outer/inner/__init__.py": '"""Deferred too."""\nfrom .deep import Deep\n',
+    "made_up_shop/outer/inner/deep.py": 'Deep = "deep"\n',
+    "made_up_shop/plain.py": "VALUE = 1\n",
+    "made_up_shop/spaced/part.py": "",
+}
+
+
+@pytest.fixture
+def made_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """MADE_UP on sys.path; every module of it a test imports or registers is forgotten afterwards."""
+    for file, text in MADE_UP.items():
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    for name in [name for name in sys.modules if name.partition(".")[0] == "made_up_shop"]:
+        del sys.modules[name]
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_package_nested_two_deep_is_deferred_as_an_attribute_of_its_parent() -> None:
+    startup.defer_package_init("made_up_shop.outer")  # parent first, as DEFERRED_PACKAGES are
+    startup.defer_package_init("made_up_shop.outer.inner")
+    inner = sys.modules["made_up_shop.outer.inner"]
+    assert importlib.import_module("made_up_shop").outer.inner is inner
+    assert "Deep" not in vars(inner), "nothing imported yet"
+    assert inner.Deep == "deep"
+    assert importlib.import_module("made_up_shop").outer.Thing == "thing"
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_name_a_deferred_package_does_not_export_is_the_usual_attribute_error() -> None:
+    startup.defer_package_init("made_up_shop.outer")
+    with pytest.raises(AttributeError) as raised:
+        _ = sys.modules["made_up_shop.outer"].Nothing
+    assert str(raised.value) == "module 'made_up_shop.outer' has no attribute 'Nothing'"
+
+
+@pytest.mark.usefixtures("made_up")
+@pytest.mark.parametrize("name", ["made_up_shop.plain", "made_up_shop.spaced", "made_up_shop.missing"])
+def test_what_is_not_a_package_with_an_init_is_never_deferred(name: str) -> None:
+    with pytest.raises(ImportError) as raised:
+        startup.defer_package_init(name)
+    assert str(raised.value) == f"{name} is not a package with an __init__: it cannot be deferred"
+    assert name not in sys.modules
 
 
 def test_the_collector_is_paused_from_begin_to_end_and_left_alone_if_it_was_off() -> None:
