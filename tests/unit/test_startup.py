@@ -185,6 +185,13 @@ def test_a_name_a_deferred_package_does_not_export_is_the_usual_attribute_error(
 
 
 @pytest.mark.usefixtures("made_up")
+def test_a_top_level_package_can_be_deferred() -> None:
+    startup.defer_package_init("made_up_shop")
+    assert "made_up_shop.outer" not in sys.modules
+    assert importlib.import_module("made_up_shop.outer").Thing == "thing"
+
+
+@pytest.mark.usefixtures("made_up")
 @pytest.mark.parametrize("name", ["made_up_shop.plain", "made_up_shop.spaced", "made_up_shop.missing"])
 def test_what_is_not_a_package_with_an_init_is_never_deferred(name: str) -> None:
     with pytest.raises(ImportError) as raised:

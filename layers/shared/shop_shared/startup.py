@@ -116,4 +116,5 @@ def defer_package_init(name: str) -> None:
         vars(package)["__all__"] = public
     sys.modules[name] = package
     parent, _, child = name.rpartition(".")
-    setattr(sys.modules[parent], child, package)
+    if parent:  # a submodule is an attribute of its package; a top-level package is in sys.modules only
+        setattr(sys.modules[parent], child, package)
