@@ -12,13 +12,15 @@ import boto3
 import pytest
 
 from reviews_api import review_rules as rules
+from reviews_api import service as reviews_service
 from shop_shared.models.goods import rating_average
 from tests.streams import StreamReader, invoke
-from tests.unit.conftest import SEED_GOOD_ID, SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID, Invoke
+from tests.unit.conftest import SEED_GOOD_ID, SEED_RETIRED_GOOD_ID, SEED_REVIEW_ID, Invoke, LogLines
 from tests.unit.review_steps import (
     DELETE as DELETE_ROUTE,
 )
 from tests.unit.review_steps import (
+    GET_REVIEW,
     customer_token,
     delete,
     edit,
@@ -91,6 +93,43 @@ def test_short_capitals_are_not_shouting() -> None:
     assert rules.is_shouting("BEST BEANS I HAVE EVER BOUGHT, really")
 
 
+CAPITALS = "GREAT BEANS FROM A SMALL ROASTER WHO KNOWS THE CRAFT"
+SMALL = "rich crema and a fresh roast date"
+
+
+def _first_letters(text: str, count: int) -> str:
+    """The shortest start of `text` that holds `count` letters."""
+    positions = [index for index, char in enumerate(text) if char.isalpha()]
+    return text[: positions[count - 1] + 1] if count else ""
+
+
+@pytest.mark.parametrize(
+    ("capitals", "small", "rule"),
+    [
+        # 20+ letters: 19, 20 and 21, all capitals.
+        (19, 0, rules.CLEAN),
+        (20, 0, rules.SHOUTING),
+        (21, 0, rules.SHOUTING),
+        # 70 %+ capitals: 27, 28 and 29 of 40 letters (67.5 %, exactly 70 %, 72.5 %).
+        (27, 13, rules.CLEAN),
+        (28, 12, rules.SHOUTING),
+        (29, 11, rules.SHOUTING),
+    ],
+)
+def test_shouting_starts_at_20_letters_of_which_70_percent_capitals(capitals: int, small: int, rule: str) -> None:
+    comment = f"{_first_letters(CAPITALS, capitals)} {_first_letters(SMALL, small)}".strip()
+    letters = [char for char in comment if char.isalpha()]
+    assert (sum(char.isupper() for char in letters), len(letters)) == (capitals, capitals + small), comment
+
+    assert rules.evaluate(3, comment).rule == rule
+
+
+@pytest.mark.parametrize("comment", ["s h i t coffee", "This is shit", "Rated it 4 5 5 in three tastings"])
+def test_an_empty_banned_word_list_flags_nothing(comment: str) -> None:
+    # banned_words.txt left with comments only: no word is banned, and a run of spelled-out letters is still read.
+    assert not rules.has_banned_word(comment, frozenset())
+
+
 def test_banned_word_list_is_loaded_and_normalised() -> None:
     words = rules.banned_words()
     assert len(words) >= 30
@@ -134,6 +173,7 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("beans4less.\u1d04\u1d0fm", rules.CONTACT_DETAILS),  # Latin small capitals C and O
         ("joe at example dot org", rules.CONTACT_DETAILS),
         ("joe (at) mail [dot] example", rules.CONTACT_DETAILS),
+        ("Cheaper beans (at) www. beans4less. net", rules.CONTACT_DETAILS),  # the spelled "at" glued to "www."
         ("joe\uff20example\uff0eorg", rules.CONTACT_DETAILS),  # full-width @ and .
         ("WWW.BEANS4LESS.NET", rules.CONTACT_DETAILS),
         ("call +\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff19\uff15\uff18",
@@ -296,6 +336,42 @@ def test_clean_review_is_approved_and_counted(call: Invoke, stream: Stream) -> N
     assert item["moderated_by"] == "auto-moderator"
     assert item["moderation_rule"] == "clean"
     assert rating_of(call) == (Decimal(5), 1)
+
+
+def test_the_author_sees_when_the_job_decided(call: Invoke, stream: Stream, monkeypatch: pytest.MonkeyPatch) -> None:
+    review_id = submit(call, "grace", 2, "Absolute shit, avoid")
+    monkeypatch.setattr(reviews_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
+
+    stream.drain()
+
+    shown = call(*GET_REVIEW, {"id": review_id}, token=customer_token("grace"))
+    assert shown.status == 200
+    moderation = ("status", "moderation_source", "moderated_at", "moderation_reason")
+    assert {key: shown.body[key] for key in moderation} == {
+        "status": "flagged",
+        "moderation_source": "auto",
+        "moderated_at": "2026-11-25T10:00:00.000Z",
+        "moderation_reason": rules.REASONS[rules.BANNED_WORD],
+    }
+
+
+def test_a_verdict_is_logged_once_and_its_redelivery_as_skipped(
+    call: Invoke, stream: Stream, log_lines: LogLines
+) -> None:
+    review_id = submit(call, "grace", 2, "Absolute shit, avoid")
+    revision = review(review_id)["revision"]
+    insert = stream.take()
+    logged_before = len(log_lines())
+
+    assert deliver(insert) == []
+    assert deliver(insert) == []  # delivered again (a retried batch): the verdict is already written
+
+    fields = ("level", "message", "review_id", "status", "rule", "revision")
+    assert [tuple(line.get(field) for field in fields) for line in log_lines()[logged_before:]] == [
+        ("INFO", "review moderated", review_id, "flagged", "banned_word", None),
+        ("INFO", "stale moderation skipped", review_id, None, None, revision),
+    ]
+    assert review(review_id)["moderation_rule"] == "banned_word"
 
 
 @pytest.mark.parametrize(

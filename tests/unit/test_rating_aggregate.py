@@ -18,7 +18,7 @@ from shop_shared.data.reviews import review_id_for
 from shop_shared.models.goods import rating_average
 from tests.dynamo_usage import dynamodb_usage
 from tests.streams import EventSourceMapping, StreamReader, invoke
-from tests.unit.conftest import SEED_GOOD_ID, Invoke
+from tests.unit.conftest import SEED_GOOD_ID, Invoke, LogLines
 from tests.unit.review_steps import (
     delete,
     edit,
@@ -269,6 +269,38 @@ def test_a_marker_moved_by_another_invocation_meanwhile_is_read_again(
     assert review(review_id)["status"] == "approved"
     assert stored_aggregate(SEED_GOOD_ID) == recount(SEED_GOOD_ID) == (5, 1)
     assert rating_of(call) == (Decimal(5), 1)
+
+
+def test_a_marker_that_keeps_changing_fails_the_record_with_an_error_naming_the_review(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch, log_lines: LogLines
+) -> None:
+    reader = StreamReader()
+    reader.read()
+    review_id = submit(call, "grace", 4, "Solid beans.")
+    assert invoke(reader.read()) == []  # judged: approved
+    (approval,) = reader.read()
+    real_read = reviews_data.read_rating_marker
+    other_records = iter(range(1, 10))
+
+    def read_while_other_invocations_keep_moving_it(marked_review: str) -> reviews_data.RatingMarker:
+        marker = real_read(marked_review)
+        # Between each read and its write another invocation moves the marker (to a record older than ours).
+        reviews_table().put_item(
+            Item={"review_id": f"rating#{marked_review}", "sequence_number": str(next(other_records))}
+        )
+        return marker
+
+    monkeypatch.setattr(reviews_data, "read_rating_marker", read_while_other_invocations_keep_moving_it)
+    logged_before = len(log_lines())
+
+    assert invoke([approval]) == [approval["dynamodb"]["SequenceNumber"]]
+
+    errors = [line for line in log_lines()[logged_before:] if line["level"] == "ERROR"]
+    assert [(line["message"], line["sequence_number"], line["exception_name"]) for line in errors] == [
+        ("stream record failed", approval["dynamodb"]["SequenceNumber"], "RuntimeError")
+    ]
+    assert errors[0]["exception"].endswith(f"RuntimeError: rating marker of review {review_id} kept changing")
+    assert stored_aggregate(SEED_GOOD_ID) == (0, 0)
 
 
 def test_the_job_stamps_the_marker_and_the_good_with_when_it_counted(
