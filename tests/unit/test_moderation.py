@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from decimal import Decimal
@@ -154,6 +155,9 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("you are a s h i t seller", rules.BANNED_WORD),
         ("f-u-c-k this grinder", rules.BANNED_WORD),
         ("s_h_1_t", rules.BANNED_WORD),
+        ("shit69 product", rules.BANNED_WORD),  # digits that are no leetspeak dropped
+        ("the seller is an asssss", rules.BANNED_WORD),  # a run squeezed to two letters
+        ("This is sh\u20ddit", rules.BANNED_WORD),  # an enclosing circle (mark) around a letter
         ("s\u0336h\u0336i\u0336t\u0336", rules.BANNED_WORD),  # strike-through combining marks
         ("sh\u00eft", rules.BANNED_WORD),  # diaeresis
         ("This is sh\u0131t", rules.BANNED_WORD),  # Latin dotless i
@@ -179,6 +183,8 @@ def test_banned_word_list_is_loaded_and_normalised() -> None:
         ("call +\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff19\uff15\uff18",
          rules.CONTACT_DETAILS),
         ("Cheap pills at www.spam-pills.example, mail spam@evil.example", rules.CONTACT_DETAILS),
+        ("call 0\ufe0f\u20e36\ufe0f\u20e31\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e35\ufe0f\u20e36\ufe0f\u20e3"
+         "7\ufe0f\u20e38\ufe0f\u20e3 for a deal", rules.CONTACT_DETAILS),  # keycap digits (enclosing marks)
         ("so\u200bo\u200bo\u200bo\u200bo\u200bo\u200bo good", rules.REPEATED_CHARACTERS),
         ("\uff34\uff28\uff29\uff33 \uff29\uff33 \uff34\uff28\uff25 \uff37\uff2f\uff32\uff33\uff34 "
          "\uff23\uff2f\uff26\uff26\uff25\uff25 \uff25\uff36\uff25\uff32", rules.SHOUTING),
@@ -586,6 +592,40 @@ def test_whole_batch_of_poison_is_reported_not_raised(stream: Stream) -> None:
     boto3.resource("dynamodb").Table("ReviewsTable").put_item(Item={"review_id": "broken", "status": "pending"})
     batch = stream.take()
     assert deliver(batch) == [batch[0]["dynamodb"]["SequenceNumber"]]
+
+
+def test_a_poison_record_is_logged_once_with_its_sequence_number_and_key(stream: Stream, log_lines: LogLines) -> None:
+    boto3.resource("dynamodb").Table("ReviewsTable").put_item(Item={"review_id": "broken", "status": "pending"})
+    (record,) = stream.take()
+    logged_before = len(log_lines())
+
+    assert deliver([record]) == [record["dynamodb"]["SequenceNumber"]]
+
+    fields = ("level", "message", "sequence_number", "keys", "exception_name")
+    assert [tuple(line.get(field) for field in fields) for line in log_lines()[logged_before:]] == [
+        ("ERROR", "stream record failed", record["dynamodb"]["SequenceNumber"], {"review_id": "broken"},
+         "ValidationError"),
+    ]  # fmt: skip
+
+
+def test_a_record_without_a_sequence_number_is_not_acted_on(
+    call: Invoke, stream: Stream, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Never sent by DynamoDB Streams, but a hand-written event (sam local invoke) may lack it: without it the
+    # record cannot be ordered against the rating marker, so the job must not judge or count anything from it.
+    review_id = submit(call, "grace", 4, "Solid beans.")
+    (record,) = stream.take()
+    unnumbered = {**record, "dynamodb": {k: v for k, v in record["dynamodb"].items() if k != "SequenceNumber"}}
+
+    with caplog.at_level(logging.DEBUG, logger="aws_lambda_powertools"):
+        # A failure without an identifier: Lambda takes the whole batch as failed and retries it.
+        assert deliver([unnumbered]) == [None]
+
+    assert review(review_id)["status"] == "pending"
+    # What an operator reads with POWERTOOLS_DEBUG on (the job's own logger never sees the record).
+    assert "ValueError'>:stream record without a dynamodb section or sequence number" in caplog.text
+    assert deliver([record]) == []
+    assert review(review_id)["status"] == "approved"
 
 
 def test_rating_of_a_removed_good_is_not_written(call: Invoke, stream: Stream) -> None:

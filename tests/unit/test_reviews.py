@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
+from reviews_api import service as reviews_service
 from shop_shared import auth
 from shop_shared.data.reviews import review_id_for
 from tests.unit.conftest import SEED_CUSTOMER, SEED_GOOD_ID, SEED_REVIEW_ID, HttpResult, Invoke, LogLines
@@ -89,6 +90,19 @@ def test_submit_creates_a_pending_review(call: Invoke, seed: dict[str, str]) -> 
     assert item["version"] == 1
     assert item["revision"]
     assert "revision" not in body  # internal: what the moderation verdict is bound to
+
+
+def test_a_new_review_is_stamped_with_its_submission_time(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reviews_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
+
+    result = submit(call, "grace")
+
+    assert result.status == 201
+    assert (result.body["review_date"], result.body["updated_at"]) == ("2026-11-25T10:00:00.000Z",) * 2
+    item = stored(result.body["review_id"])
+    assert (item["review_date"], item["updated_at"]) == ("2026-11-25T10:00:00.000Z",) * 2
 
 
 def test_resubmission_after_delete_gets_a_new_revision(call: Invoke, seed: dict[str, str]) -> None:
@@ -218,6 +232,22 @@ def test_author_edit_goes_back_to_pending(call: Invoke, seed: dict[str, str]) ->
     assert rating_only.body["rating"] == 2
     assert stored(SEED_REVIEW_ID)["version"] == 3
     assert stored(SEED_REVIEW_ID)["revision"] != item["revision"]
+
+
+def test_an_edit_is_stamped_with_its_time_and_keeps_the_submission_date(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reviews_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
+
+    result = call(*UPDATE, {"id": SEED_REVIEW_ID}, body={"rating": 3}, token=seed["CUSTOMER_TOKEN"])
+
+    assert result.status == 200
+    assert (result.body["review_date"], result.body["updated_at"]) == (
+        "2026-11-02T00:00:00.000Z",
+        "2026-11-25T10:00:00.000Z",
+    )
+    item = stored(SEED_REVIEW_ID)
+    assert (item["review_date"], item["updated_at"]) == ("2026-11-02T00:00:00.000Z", "2026-11-25T10:00:00.000Z")
 
 
 @pytest.mark.parametrize("body", [{}, {"rating": None}, {"comment": None}, {"rating": 9}, {"status": "approved"}])
