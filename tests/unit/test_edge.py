@@ -319,6 +319,24 @@ def test_the_body_is_json_whatever_content_type_says_on_a_protected_route(seed: 
     assert result.body["wallet_balance"] == 105
 
 
+def test_an_idempotency_key_sent_twice_is_a_400(seed: dict[str, str]) -> None:
+    # API Gateway keeps the last value in `headers` and both in `multiValueHeaders`: which key was meant is unknown.
+    route = ("/sales/sell", "post")
+    event = rest_event(
+        "POST", route[0], body=BODY_CASES[route].body, token=seed[CUSTOMER], headers={"Idempotency-Key": "b"}
+    )
+    event["multiValueHeaders"]["Idempotency-Key"] = ["a", "b"]
+    before = snapshot()
+
+    result = invoke_event(MODULES[route], event)
+
+    assert (result.status, result.body["details"]) == (
+        400,
+        [detail(["header", "idempotency-key"], "Input should be a valid string", "string_type")],
+    )
+    assert snapshot() == before
+
+
 DELETE_ROUTES = sorted((path, method) for path, method, op in OPERATIONS if "204" in op["responses"])
 DELETE_PATHS = {"username": SEED_CUSTOMER, "id": SEED_GOOD_ID}
 
