@@ -68,7 +68,53 @@ def test_tampered_role_claim_is_401(call: Invoke, seed: dict[str, str]) -> None:
     assert result.status == 401
 
 
-@pytest.mark.parametrize("header", ["Basic YWRhOnB3", "Bearer", "Token abc"])
-def test_malformed_authorization_header_is_401(call: Invoke, seed: dict[str, str], header: str) -> None:
-    result = call(*GET, {"username": "ada"}, headers={"Authorization": header})
-    assert result.status == 401
+MALFORMED = "Authorization header must be 'Bearer <token>'"
+# What each Authorization header answers, "{token}" standing for a valid token: anything but "Bearer", then one
+# or more spaces, then a non-empty token is a 401 that says the header's form is wrong. The scheme is
+# case-insensitive and spaces around the token are not part of it (RFC 7235 / RFC 6750: `Bearer 1*SP token`).
+AUTHORIZATION_HEADERS: dict[str, tuple[int, str | None]] = {
+    "Basic YWRhOnB3": (401, MALFORMED),
+    "Token abc": (401, MALFORMED),
+    "Bearer": (401, MALFORMED),
+    "Bearer ": (401, MALFORMED),
+    "Bearer    ": (401, MALFORMED),
+    "Bearer\t{token}": (401, MALFORMED),
+    " Bearer {token}": (401, MALFORMED),
+    "{token}": (401, MALFORMED),
+    "Basic {token}": (401, MALFORMED),
+    "Bearer {token} {token}": (401, "Invalid token"),
+    "Bearer {token}x": (401, "Invalid token"),
+    "Bearer {token}": (200, None),
+    "bearer {token}": (200, None),
+    "BEARER {token}": (200, None),
+    "Bearer   {token}": (200, None),
+    "Bearer {token}  ": (200, None),
+}
+
+
+@pytest.mark.parametrize("header", AUTHORIZATION_HEADERS)
+def test_each_form_of_authorization_header_answers_as_documented(
+    call: Invoke, seed: dict[str, str], header: str
+) -> None:
+    status, error = AUTHORIZATION_HEADERS[header]
+
+    result = call(*GET, {"username": "ada"}, headers={"Authorization": header.format(token=seed["CUSTOMER_TOKEN"])})
+
+    assert result.status == status, result.body
+    if error is not None:
+        assert (result.body["code"], result.body["error"]) == ("INVALID_TOKEN", error)
+
+
+@pytest.mark.parametrize("name", ["authorization", "AUTHORIZATION", "AuThOrIzAtIoN"])
+def test_the_authorization_header_name_is_case_insensitive(call: Invoke, seed: dict[str, str], name: str) -> None:
+    result = call(*GET, {"username": "ada"}, headers={name: f"Bearer {seed['CUSTOMER_TOKEN']}"})
+    assert result.status == 200, result.body
+
+
+def test_an_empty_authorization_header_is_no_credentials(call: Invoke, seed: dict[str, str]) -> None:
+    result = call(*GET, {"username": "ada"}, headers={"Authorization": ""})
+    assert (result.status, result.body["code"], result.body["error"]) == (
+        401,
+        "UNAUTHORIZED",
+        "Authentication required",
+    )

@@ -199,6 +199,18 @@ def test_a_body_over_the_size_limit_is_refused(seed: dict[str, str]) -> None:
     assert snapshot() == before
 
 
+def test_a_body_of_exactly_the_size_limit_is_accepted_and_one_byte_more_refused(seed: dict[str, str]) -> None:
+    route = ("/customers/{username}/charge", "put")
+    case = BODY_CASES[route]
+    exact = json.dumps(case.body).ljust(MAX_BODY_BYTES)
+
+    over = send(route, case, seed, raw_body=exact + " ")
+    accepted = send(route, case, seed, raw_body=exact)
+
+    assert_refused(over)
+    assert (accepted.status, accepted.body["wallet_balance"]) == (200, 110)
+
+
 def test_a_good_with_the_longest_description_fits_the_size_limit(seed: dict[str, str]) -> None:
     route = ("/inventory/add", "post")
     body = {**(BODY_CASES[route].body or {}), "name": "\U0001f375" * 100, "description": "\U0001f375" * 2000}
@@ -307,6 +319,24 @@ def test_the_body_is_json_whatever_content_type_says_on_a_protected_route(seed: 
     assert result.body["wallet_balance"] == 105
 
 
+def test_an_idempotency_key_sent_twice_is_a_400(seed: dict[str, str]) -> None:
+    # API Gateway keeps the last value in `headers` and both in `multiValueHeaders`: which key was meant is unknown.
+    route = ("/sales/sell", "post")
+    event = rest_event(
+        "POST", route[0], body=BODY_CASES[route].body, token=seed[CUSTOMER], headers={"Idempotency-Key": "b"}
+    )
+    event["multiValueHeaders"]["Idempotency-Key"] = ["a", "b"]
+    before = snapshot()
+
+    result = invoke_event(MODULES[route], event)
+
+    assert (result.status, result.body["details"]) == (
+        400,
+        [detail(["header", "idempotency-key"], "Input should be a valid string", "string_type")],
+    )
+    assert snapshot() == before
+
+
 DELETE_ROUTES = sorted((path, method) for path, method, op in OPERATIONS if "204" in op["responses"])
 DELETE_PATHS = {"username": SEED_CUSTOMER, "id": SEED_GOOD_ID}
 
@@ -354,6 +384,8 @@ EXTRA = "Extra inputs are not permitted"
 UNSTORABLE = "Numbers must be finite, with at most 38 significant digits, between 1E-130 and 1E+126"
 TOO_DEEP = "Request body is nested too deeply"
 TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
+NOT_A_NUMBER = "Value error, must be a JSON number"
+TWELVE_DIGITS = "Decimal input should have no more than 12 digits in total"
 REFUSALS = {
     "missing field": Refusal(
         REGISTER, Case(WITHOUT_AGE, token=None), [detail(["body", "age"], "Field required", "missing")]
@@ -443,6 +475,80 @@ REFUSALS = {
         TOO_LARGE,
         raw_body='{"amount": 5}' + " " * MAX_BODY_BYTES,
     ),
+    # Deeper than the parser's own recursion limit: refused by the same rule, in the same words.
+    "too deep for the parser": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], TOO_DEEP, "json_too_deep")],
+        TOO_DEEP,
+        raw_body='{"amount": ' + "[" * 5000 + "]" * 5000 + "}",
+    ),
+    # The deepest body allowed (32 levels counting "body") reaches the model, which names the field.
+    "as deep as allowed": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], NOT_A_NUMBER, "value_error")],
+        raw_body='{"amount": ' + "[" * 31 + "]" * 31 + "}",
+    ),
+    "one level deeper": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], TOO_DEEP, "json_too_deep")],
+        TOO_DEEP,
+        raw_body='{"amount": ' + "[" * 32 + "]" * 32 + "}",
+    ),
+    "a string for money": Refusal(
+        CHARGE, Case({"amount": "5"}, ADA, CUSTOMER), [detail(["body", "amount"], NOT_A_NUMBER, "value_error")]
+    ),
+    "an unstorable number in a list (loc: its index)": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount", "1"], UNSTORABLE, "number_out_of_range")],
+        UNSTORABLE,
+        raw_body='{"amount": [1, 1e400]}',
+    ),
+    "NaN": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
+        UNSTORABLE,
+        raw_body='{"amount": NaN}',
+    ),
+    "-Infinity": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
+        UNSTORABLE,
+        raw_body='{"amount": -Infinity}',
+    ),
+    # DynamoDB's smallest and largest magnitudes are storable, so the model judges them (not the parser).
+    "1E-130, storable": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")],
+        raw_body='{"amount": 1e-130}',
+    ),
+    "1E+125, storable": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")],
+        raw_body='{"amount": 1e125}',
+    ),
+    "an array, not an object": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], "Request body must be a JSON object", "model_attributes_type")],
+        "Request body must be a JSON object",
+        raw_body='[{"amount": 5}]',
+    ),
+    # Counted in UTF-8 bytes: fewer characters than the limit, more bytes.
+    "too large in bytes": Refusal(
+        CHARGE,
+        Case(None, ADA, CUSTOMER),
+        [detail(["body"], TOO_LARGE, "body_too_large")],
+        TOO_LARGE,
+        raw_body='{"amount": 5, "note": "' + "\u00e9" * (MAX_BODY_BYTES // 2) + '"}',
+    ),
 }
 
 
@@ -465,4 +571,5 @@ def test_a_400_names_the_offending_field_and_what_is_wrong(name: str, seed: dict
         400,
         {"error": refusal.error, "code": "VALIDATION_ERROR", "details": refusal.details},
     )
+    assert "Retry-After" not in result.headers  # only a 429 or 503 says when to come back
     assert snapshot() == before
