@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -134,6 +135,22 @@ def test_a_retried_purchase_is_logged_as_contention_or_as_a_stale_snapshot(
     assert (balance, count, sale["total_price"]) == (Decimal(100) - 2 * price, 8, 2 * price)
     retried = [line for line in log_lines() if line["message"] == "purchase retried"]
     assert [(line["attempt"], line["transient"]) for line in retried] == [(0, transient)]
+
+
+def test_a_retried_purchase_pauses_at_most_20_ms_before_its_next_attempt(
+    call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pause only spreads colliding rivals apart: up to 25 attempts must still fit well inside the function's
+    # 10 s timeout, so each pause is a random 0-20 ms, never a whole second.
+    pauses: list[float] = []
+    monkeypatch.setattr(sales_service, "time", SimpleNamespace(sleep=pauses.append))
+
+    with first_transaction_conflicts():
+        result = buy(call, seed["CUSTOMER_TOKEN"])
+
+    assert result.status == 201, result.body
+    assert len(pauses) == 1
+    assert 0 <= pauses[0] <= 0.02
 
 
 def test_a_cancellation_that_names_only_the_failed_member_is_still_understood(

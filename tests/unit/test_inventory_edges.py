@@ -11,6 +11,7 @@ import pytest
 from tests.dynamo_usage import dynamodb_usage
 from tests.unit.conftest import SEED_GOOD_ID, Invoke
 
+ADD_GOOD = ("inventory_api.add_good", "POST", "/inventory/add")
 UPDATE_GOOD = ("inventory_api.update_good", "PATCH", "/inventory/{id}/update")
 DEDUCT = ("inventory_api.deduct_stock", "PUT", "/inventory/{id}/deduct")
 DISPLAY = ("sales_api.display_goods", "GET", "/sales/display-goods")
@@ -54,6 +55,17 @@ def test_a_good_updated_to_one_unit_is_still_on_sale(
 
     assert result.status == 200
     assert (SEED_GOOD_ID in listed(call)) is in_shop_window
+
+
+@pytest.mark.parametrize(("count", "in_shop_window"), [(1, True), (0, False)])
+def test_a_good_added_with_one_unit_is_on_sale(
+    call: Invoke, seed: dict[str, str], count: int, in_shop_window: bool
+) -> None:
+    body = {"name": "Last jar", "category": "food", "price": 4.5, "description": "", "count": count}
+    result = call(*ADD_GOOD, body=body, token=seed["EMPLOYEE_TOKEN"])
+
+    assert result.status == 201, result.body
+    assert (result.body["id"] in listed(call)) is in_shop_window
 
 
 @pytest.mark.parametrize(
