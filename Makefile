@@ -5,7 +5,7 @@ EMU_VENV := .venv-emulator
 MUT_VENV := .venv-mutation
 LOCAL_PORT ?= 4566
 
-.PHONY: setup run test unit e2e lint bench clean seed invoke logs sync redrive mutation mutation-report
+.PHONY: setup run test test-lint test-unit test-e2e unit e2e lint bench clean seed invoke logs sync redrive mutation mutation-report
 
 # The dev-loop targets talk to the stack `make run` started (same LOCAL_PORT); SAM reads samconfig.toml [local].
 LOCAL_ENDPOINT ?= http://127.0.0.1:$(LOCAL_PORT)
@@ -37,9 +37,20 @@ $(MUT_VENV)/.installed: requirements/mutation.txt layers/shared/requirements.txt
 run: setup
 	LOCAL_PORT=$(LOCAL_PORT) $(VENV)/bin/shopctl local up
 
-# Unit tests in 2 processes (in-process moto, independent); the end-to-end tests share one local stack.
-test: setup lint
-	$(VENV)/bin/pytest -m "not e2e" -n 2
+# Lint, the unit tests (2 processes, in-process moto) and the end-to-end tests (one local stack) at once: the
+# end-to-end suite mostly waits on the stack (its workers' cold starts, stream delivery), and lint and the unit
+# tests fill that idle CPU at the lowest priority, so the stack's workers keep theirs. Each part prints its output
+# when it ends (--output-sync); `make test` fails if any of the three does.
+test: setup
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-lint test-unit test-e2e
+
+test-lint: setup
+	nice -n 19 $(MAKE) --no-print-directory lint
+
+test-unit: setup
+	nice -n 19 $(VENV)/bin/pytest -m "not e2e" -n 2
+
+test-e2e: setup
 	$(VENV)/bin/pytest -m e2e --durations=10
 
 unit: setup
