@@ -57,3 +57,14 @@ def test_check_names_every_missing_variable(monkeypatch: pytest.MonkeyPatch) -> 
         config.check_required()
 
     assert raised.value.names == ["REVIEWS_TABLE", "SALES_TABLE"]
+
+
+def test_reading_an_unset_or_empty_variable_raises_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SALES_TABLE")
+    monkeypatch.setenv("REVIEWS_TABLE", "")
+
+    for name in ("SALES_TABLE", "REVIEWS_TABLE"):
+        with pytest.raises(config.MissingSetting) as raised:
+            config.required(name)()
+        assert raised.value.names == [name]
+        assert name in str(raised.value)

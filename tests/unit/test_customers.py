@@ -376,3 +376,35 @@ def test_the_token_from_login_carries_the_role_and_opens_what_that_role_may(
     assert call(*GET, {"username": username}, token=token).status == 200
     assert call(*GET, {"username": other}, token=token).status == (200 if is_employee else 403)
     assert call(*LIST, token=token).status == (200 if is_employee else 403)
+
+
+# ---------------------------------------------------------------- what a rejected password is told
+
+
+@pytest.mark.parametrize("password", ["a1" + "x" * 70, "a1" + "é" * 35])  # exactly 72 bytes, ASCII and 2-byte UTF-8
+def test_a_password_of_exactly_72_bytes_is_accepted(call: Invoke, password: str) -> None:
+    assert len(password.encode()) == auth.MAX_PASSWORD_BYTES
+
+    assert call(*REGISTER, body=new_customer(password=password)).status == 201
+    assert call(*LOGIN, body={"username": "ada", "password": password}).status == 200
+
+
+def test_a_password_one_byte_over_72_is_400_saying_the_limit(call: Invoke) -> None:
+    password = "a1x" + "é" * 35  # 38 characters, 73 bytes
+
+    result = call(*REGISTER, body=new_customer(password=password))
+
+    assert result.status == 400
+    assert [detail["msg"] for detail in result.body["details"]] == [
+        "Value error, password must be at most 72 bytes in UTF-8"
+    ]
+    assert stored("ada") is None
+
+
+def test_a_password_without_a_digit_is_400_saying_what_it_lacks(call: Invoke) -> None:
+    result = call(*REGISTER, body=new_customer(password="analytical"))
+
+    assert result.status == 400
+    assert [detail["msg"] for detail in result.body["details"]] == [
+        "Value error, password must contain a letter and a digit"
+    ]

@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from shop_shared import api
 from shopctl.template import ROOT
 from tests.apigw import rest_event
 from tests.unit.conftest import SEED_PASSWORD, Invoke, LogLines, invoke_event
@@ -51,6 +53,19 @@ def test_each_request_logs_one_access_line_with_route_status_duration_and_correl
     assert first["level"] == "INFO"
     assert second["status"] == 401
     assert second["route"] == "/customers/{username}"
+
+
+def test_the_access_line_duration_is_the_handler_time_in_milliseconds(
+    seed: dict[str, str], access_lines: LogLines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The handler's clock reads 2.0 s on entry and 2.03125 s (exact in binary) when the response is ready.
+    readings = iter([2.0, 2.03125])
+    monkeypatch.setattr(api, "time", SimpleNamespace(perf_counter=lambda: next(readings)))
+
+    invoke_event("customers_api.get_customer", rest_event("GET", "/customers/{username}", {"username": "ghost"}))
+
+    (line,) = access_lines()
+    assert line["duration_ms"] == 31.2  # 31.25 ms, to one decimal
 
 
 def test_the_access_line_carries_no_body_header_token_or_password(
