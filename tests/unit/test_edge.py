@@ -386,6 +386,13 @@ TOO_DEEP = "Request body is nested too deeply"
 TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 NOT_A_NUMBER = "Value error, must be a JSON number"
 TWELVE_DIGITS = "Decimal input should have no more than 12 digits in total"
+
+
+def raw_charge(raw_body: str, details: list[dict[str, Any]], error: str = GENERIC) -> Refusal:
+    """Ada charging her wallet with a body sent as written: what `json.dumps` cannot write, or will not."""
+    return Refusal(CHARGE, Case(None, ADA, CUSTOMER), details, error, raw_body=raw_body)
+
+
 REFUSALS = {
     "missing field": Refusal(
         REGISTER, Case(WITHOUT_AGE, token=None), [detail(["body", "age"], "Field required", "missing")]
@@ -418,11 +425,8 @@ REFUSALS = {
         [detail(["body", "amount"], "Decimal input should have no more than 2 decimal places", "decimal_max_places")],
     ),
     "no body": Refusal(CHARGE, Case(None, ADA, CUSTOMER), [detail(["body"], "Field required", "missing")]),
-    "malformed JSON (loc: the offset)": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "11"], "JSON decode error", "json_invalid")],
-        raw_body='{"amount": ,}',
+    "malformed JSON (loc: the offset)": raw_charge(
+        '{"amount": ,}', [detail(["body", "11"], "JSON decode error", "json_invalid")]
     ),
     "bad path parameter": Refusal(
         ("/customers/{username}", "get"),
@@ -454,100 +458,53 @@ REFUSALS = {
         ],
         headers={"Idempotency-Key": "two words"},
     ),
-    "number DynamoDB cannot store": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
-        UNSTORABLE,
-        raw_body='{"amount": 1e400}',
+    "number DynamoDB cannot store": raw_charge(
+        '{"amount": 1e400}', [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")], UNSTORABLE
     ),
-    "too deep": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body"], TOO_DEEP, "json_too_deep")],
-        TOO_DEEP,
-        raw_body='{"amount": ' + "[" * 40 + "]" * 40 + "}",
+    "too deep": raw_charge(
+        '{"amount": ' + "[" * 40 + "]" * 40 + "}", [detail(["body"], TOO_DEEP, "json_too_deep")], TOO_DEEP
     ),
-    "too large": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body"], TOO_LARGE, "body_too_large")],
-        TOO_LARGE,
-        raw_body='{"amount": 5}' + " " * MAX_BODY_BYTES,
+    "too large": raw_charge(
+        '{"amount": 5}' + " " * MAX_BODY_BYTES, [detail(["body"], TOO_LARGE, "body_too_large")], TOO_LARGE
     ),
     # Deeper than the parser's own recursion limit: refused by the same rule, in the same words.
-    "too deep for the parser": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body"], TOO_DEEP, "json_too_deep")],
-        TOO_DEEP,
-        raw_body='{"amount": ' + "[" * 5000 + "]" * 5000 + "}",
+    "too deep for the parser": raw_charge(
+        '{"amount": ' + "[" * 5000 + "]" * 5000 + "}", [detail(["body"], TOO_DEEP, "json_too_deep")], TOO_DEEP
     ),
     # The deepest body allowed (32 levels counting "body") reaches the model, which names the field.
-    "as deep as allowed": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], NOT_A_NUMBER, "value_error")],
-        raw_body='{"amount": ' + "[" * 31 + "]" * 31 + "}",
+    "as deep as allowed": raw_charge(
+        '{"amount": ' + "[" * 31 + "]" * 31 + "}", [detail(["body", "amount"], NOT_A_NUMBER, "value_error")]
     ),
-    "one level deeper": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body"], TOO_DEEP, "json_too_deep")],
-        TOO_DEEP,
-        raw_body='{"amount": ' + "[" * 32 + "]" * 32 + "}",
+    "one level deeper": raw_charge(
+        '{"amount": ' + "[" * 32 + "]" * 32 + "}", [detail(["body"], TOO_DEEP, "json_too_deep")], TOO_DEEP
     ),
     "a string for money": Refusal(
         CHARGE, Case({"amount": "5"}, ADA, CUSTOMER), [detail(["body", "amount"], NOT_A_NUMBER, "value_error")]
     ),
-    "an unstorable number in a list (loc: its index)": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount", "1"], UNSTORABLE, "number_out_of_range")],
-        UNSTORABLE,
-        raw_body='{"amount": [1, 1e400]}',
+    "an unstorable number in a list (loc: its index)": raw_charge(
+        '{"amount": [1, 1e400]}', [detail(["body", "amount", "1"], UNSTORABLE, "number_out_of_range")], UNSTORABLE
     ),
-    "NaN": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
-        UNSTORABLE,
-        raw_body='{"amount": NaN}',
-    ),
-    "-Infinity": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")],
-        UNSTORABLE,
-        raw_body='{"amount": -Infinity}',
+    "NaN": raw_charge('{"amount": NaN}', [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")], UNSTORABLE),
+    "-Infinity": raw_charge(
+        '{"amount": -Infinity}', [detail(["body", "amount"], UNSTORABLE, "number_out_of_range")], UNSTORABLE
     ),
     # DynamoDB's smallest and largest magnitudes are storable, so the model judges them (not the parser).
-    "1E-130, storable": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")],
-        raw_body='{"amount": 1e-130}',
+    "1E-130, storable": raw_charge(
+        '{"amount": 1e-130}', [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")]
     ),
-    "1E+125, storable": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
-        [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")],
-        raw_body='{"amount": 1e125}',
+    "1E+125, storable": raw_charge(
+        '{"amount": 1e125}', [detail(["body", "amount"], TWELVE_DIGITS, "decimal_max_digits")]
     ),
-    "an array, not an object": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
+    "an array, not an object": raw_charge(
+        '[{"amount": 5}]',
         [detail(["body"], "Request body must be a JSON object", "model_attributes_type")],
         "Request body must be a JSON object",
-        raw_body='[{"amount": 5}]',
     ),
     # Counted in UTF-8 bytes: fewer characters than the limit, more bytes.
-    "too large in bytes": Refusal(
-        CHARGE,
-        Case(None, ADA, CUSTOMER),
+    "too large in bytes": raw_charge(
+        '{"amount": 5, "note": "' + "\u00e9" * (MAX_BODY_BYTES // 2) + '"}',
         [detail(["body"], TOO_LARGE, "body_too_large")],
         TOO_LARGE,
-        raw_body='{"amount": 5, "note": "' + "\u00e9" * (MAX_BODY_BYTES // 2) + '"}',
     ),
 }
 

@@ -17,7 +17,7 @@ from shop_shared.data import reviews as reviews_data
 from shop_shared.data.reviews import review_id_for
 from shop_shared.models.goods import rating_average
 from tests.dynamo_usage import dynamodb_usage
-from tests.streams import EventSourceMapping, StreamReader, invoke
+from tests.streams import EventSourceMapping, Record, StreamReader, invoke
 from tests.unit.conftest import SEED_GOOD_ID, Invoke, LogLines
 from tests.unit.review_steps import (
     delete,
@@ -172,6 +172,16 @@ def deliver_all(reader: StreamReader) -> None:
         assert invoke(records) == []
 
 
+def judged_review_and_its_approval(call: Invoke) -> tuple[str, Record]:
+    """Grace's 4-star review, judged (approved) by the job, and the approval's stream record, not yet delivered."""
+    reader = StreamReader()
+    reader.read()
+    review_id = submit(call, "grace", 4, "Solid beans.")
+    assert invoke(reader.read()) == []  # judged: approved
+    (approval,) = reader.read()
+    return review_id, approval
+
+
 def reviews_table() -> Any:
     return boto3.resource("dynamodb").Table("ReviewsTable")
 
@@ -274,11 +284,7 @@ def test_a_marker_moved_by_another_invocation_meanwhile_is_read_again(
 def test_a_marker_that_keeps_changing_fails_the_record_with_an_error_naming_the_review(
     call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch, log_lines: LogLines
 ) -> None:
-    reader = StreamReader()
-    reader.read()
-    review_id = submit(call, "grace", 4, "Solid beans.")
-    assert invoke(reader.read()) == []  # judged: approved
-    (approval,) = reader.read()
+    review_id, approval = judged_review_and_its_approval(call)
     real_read = reviews_data.read_rating_marker
     other_records = iter(range(1, 10))
 
@@ -306,11 +312,7 @@ def test_a_marker_that_keeps_changing_fails_the_record_with_an_error_naming_the_
 def test_the_job_stamps_the_marker_and_the_good_with_when_it_counted(
     call: Invoke, seed: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reader = StreamReader()
-    reader.read()
-    review_id = submit(call, "grace", 4, "Solid beans.")
-    assert invoke(reader.read()) == []  # judged: approved
-    (approval,) = reader.read()
+    review_id, approval = judged_review_and_its_approval(call)
     monkeypatch.setattr(reviews_service, "utc_now", lambda: "2026-11-25T10:00:00.000Z")
 
     assert invoke([approval]) == []
