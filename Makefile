@@ -14,7 +14,7 @@ LOCAL_AWS = AWS_ENDPOINT_URL=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET
 
 setup: $(VENV)/.installed $(EMU_VENV)/.installed
 
-$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt layers/tracing/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
@@ -28,7 +28,7 @@ $(EMU_VENV)/.installed: requirements/emulator.txt
 	touch $@
 
 # mutmut has its own venv: it needs a newer click than aws-sam-cli pins (requirements/mutation.txt).
-$(MUT_VENV)/.installed: requirements/mutation.txt layers/shared/requirements.txt
+$(MUT_VENV)/.installed: requirements/mutation.txt layers/shared/requirements.txt layers/tracing/requirements.txt
 	$(PYTHON) -m venv $(MUT_VENV)
 	$(MUT_VENV)/bin/pip install --quiet --upgrade pip
 	$(MUT_VENV)/bin/pip install --quiet -r requirements/mutation.txt

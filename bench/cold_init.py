@@ -150,8 +150,9 @@ def _read_only_copy(built: Path, into: Path) -> tuple[Path, Path]:
 
 
 def function_paths(lambda_view: Path, name: str, runtime: Path) -> list[str]:
-    """sys.path as Lambda orders it: the function's code, the layer, then the runtime."""
-    return [str(lambda_view / name), str(lambda_view / "SharedLayer" / "python"), str(runtime)]
+    """sys.path as Lambda orders it: the function's code, the layers (the X-Ray SDK's with tracing on), the runtime."""
+    layers = ["SharedLayer", "TracingLayer"] if TRACING == "Active" else ["SharedLayer"]
+    return [str(lambda_view / name), *(str(lambda_view / layer / "python") for layer in layers), str(runtime)]
 
 
 def _file_count(tree: Path) -> int:

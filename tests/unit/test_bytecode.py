@@ -7,11 +7,14 @@ checks every Python source of the layer and of every function against its .pyc. 
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import importlib.util
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+import aws_lambda_powertools
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -20,6 +23,7 @@ from shopctl import localstack
 from shopctl.template import resources, template
 
 FUNCTIONS = sorted(resources("AWS::Serverless::Function"))
+LAYERS = sorted(resources("AWS::Serverless::LayerVersion"))
 # PEP 552 flags word: bit 0 = hash-based, bit 1 = check the source. Unchecked-hash .pyc are used as they are.
 UNCHECKED_HASH = 0b01
 # What the Lambda Python runtime provides and the layer must not ship (it would shadow the runtime's copy): the SDK and
@@ -57,16 +61,19 @@ def test_the_interpreter_writing_bytecode_is_the_lambda_runtime_version() -> Non
 
 
 def test_every_artifact_is_built_by_the_bytecode_makefiles() -> None:
-    layer = resources("AWS::Serverless::LayerVersion")["SharedLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert LAYERS == ["SharedLayer", "TracingLayer"]
+    for name in LAYERS:
+        assert resources("AWS::Serverless::LayerVersion")[name]["Metadata"]["BuildMethod"] == "makefile", name
     for name in FUNCTIONS:
         assert resources("AWS::Serverless::Function")[name]["Metadata"]["BuildMethod"] == "makefile", name
 
 
-def test_the_built_layer_ships_valid_unchecked_bytecode_for_every_module(built: Path) -> None:
-    layer = built / "SharedLayer" / "python"
-    assert (layer / "shop_shared" / "api.py").exists()
-    assert (layer / "pydantic").is_dir()
+@pytest.mark.parametrize(("name", "package"), [("SharedLayer", "pydantic"), ("TracingLayer", "aws_xray_sdk")])
+def test_every_built_layer_ships_valid_unchecked_bytecode_for_every_module(
+    built: Path, name: str, package: str
+) -> None:
+    layer = built / name / "python"
+    assert (layer / package).is_dir()
     assert bytecode_problems(layer) == []
 
 
@@ -84,12 +91,11 @@ def test_the_moderation_job_ships_the_review_rules_with_their_word_list(built: P
     assert "shit" in (package / "banned_words.txt").read_text(encoding="utf-8").split()
 
 
-def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_sdk(built: Path) -> None:
-    layer = built / "SharedLayer" / "python"
-    shipped = {canonicalize_name(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[str(layer)])}
-    assert {"aws-lambda-powertools", "pydantic", "bcrypt", "pyjwt"} <= shipped.keys()
-    assert sorted(RUNTIME_SDK & shipped.keys()) == []
-    assert [package for package in ("boto3", "botocore") if (layer / package).exists()] == []
+def unmet_requirements(*layers: Path) -> list[str]:
+    """What the distributions in these layers (on sys.path together, as Lambda mounts them) require and lack."""
+    shipped = {
+        canonicalize_name(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=list(map(str, layers)))
+    }
     unmet = []
     for name, distribution in shipped.items():
         for requirement in map(Requirement, distribution.requires or []):
@@ -100,5 +106,69 @@ def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_
                 continue
             have = shipped.get(needed)
             if have is None or not requirement.specifier.contains(have.version, prereleases=True):
-                unmet.append(f"{name} needs {requirement}, the layer has {have.version if have else 'nothing'}")
-    assert unmet == []
+                unmet.append(f"{name} needs {requirement}, the layers have {have.version if have else 'nothing'}")
+    return unmet
+
+
+def distribution_names(layer: Path) -> set[str]:
+    return {canonicalize_name(d.metadata["Name"]) for d in importlib.metadata.distributions(path=[str(layer)])}
+
+
+def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_sdk(built: Path) -> None:
+    layer = built / "SharedLayer" / "python"
+    shipped = distribution_names(layer)
+    assert {"aws-lambda-powertools", "pydantic", "bcrypt", "pyjwt"} <= shipped
+    assert sorted(RUNTIME_SDK & shipped) == []
+    assert [package for package in ("boto3", "botocore") if (layer / package).exists()] == []
+    assert unmet_requirements(layer) == []
+
+
+def test_the_x_ray_sdk_is_only_in_the_layer_tracing_adds(built: Path) -> None:
+    shared, tracing = built / "SharedLayer" / "python", built / "TracingLayer" / "python"
+    assert "aws-xray-sdk" not in distribution_names(shared)
+    assert distribution_names(tracing) == {"aws-xray-sdk", "wrapt"}
+    assert unmet_requirements(shared, tracing) == []
+
+
+def _modules(root: Path, package: str) -> dict[str, Path]:
+    """{dotted module name: source} of `package` under `root`."""
+    modules = {}
+    for source in (root / package).rglob("*.py"):
+        parts = source.relative_to(root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = source
+    return modules
+
+
+def _imported_modules(module: str, source: Path, known: Iterable[str]) -> list[str]:
+    """Every module of `known` that `source` imports anywhere (top level or inside a function), absolute."""
+    package = module if source.name == "__init__.py" else module.rpartition(".")[0]
+    imported = []
+    for node in ast.walk(ast.parse(source.read_bytes())):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(
+                [
+                    *(package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []),
+                    node.module or "",
+                ]
+            ).strip(".")
+            imported += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return sorted(set(imported) & set(known))
+
+
+def test_no_module_the_layer_ships_imports_a_powertools_module_left_out(built: Path) -> None:
+    # layers/shared/Makefile leaves out the Powertools utilities no function uses; a Powertools release whose kept
+    # code starts importing one of them fails here, not at the first request that reaches that import. The dev
+    # venv holds the same pinned Powertools, whole: the modules that could be imported.
+    layer = built / "SharedLayer" / "python"
+    complete = _modules(Path(aws_lambda_powertools.__file__).parent.parent, "aws_lambda_powertools")
+    shipped = _modules(layer, "aws_lambda_powertools")
+    assert "aws_lambda_powertools.utilities.idempotency" in complete.keys() - shipped.keys()
+    missing = sorted(
+        f"{module} imports {imported}"
+        for module, source in shipped.items()
+        for imported in _imported_modules(module, source, complete)
+        if imported not in shipped
+    )
+    assert missing == []

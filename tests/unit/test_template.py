@@ -90,7 +90,12 @@ def test_tables_are_on_demand_with_point_in_time_recovery() -> None:
 def test_runtime_and_layer_are_global() -> None:
     globals_ = template()["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.11"
-    assert globals_["Layers"] == [{"Ref": "SharedLayer"}]
+    # The X-Ray SDK's layer only when tracing is on: with it off no function ships or unpacks the SDK.
+    assert globals_["Layers"] == [
+        {"Ref": "SharedLayer"},
+        {"Fn::If": ["TracingActive", {"Ref": "TracingLayer"}, {"Ref": "AWS::NoValue"}]},
+    ]
+    assert resources("AWS::Serverless::LayerVersion")["TracingLayer"]["Condition"] == "TracingActive"
 
 
 def test_sam_validate_lint_passes() -> None:
