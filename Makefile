@@ -14,8 +14,9 @@ LOCAL_AWS = AWS_ENDPOINT_URL=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET
 
 setup: $(VENV)/.installed $(EMU_VENV)/.installed
 
-# --no-compile: pip would byte-compile every installed module (SAM CLI, moto, schemathesis, ...), 25 of the dev
-# venv's 38 s; Python compiles the few it imports on first use instead and caches them in the (writable) venv.
+# The dev venv is installed --no-compile: pip would byte-compile every installed module (SAM CLI, moto,
+# schemathesis, ...), 25 of its 38 s; Python compiles the few the tools import on first use and caches them in
+# the (writable) venv. Not the emulator's: 50 cold Lambda workers starting at once would each compile its SDK.
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt layers/tracing/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,7 @@ $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt layers/t
 $(EMU_VENV)/.installed: requirements/emulator.txt
 	$(PYTHON) -m venv $(EMU_VENV)
 	$(EMU_VENV)/bin/pip install --quiet --upgrade pip
-	$(EMU_VENV)/bin/pip install --quiet --no-compile -r requirements/emulator.txt
+	$(EMU_VENV)/bin/pip install --quiet -r requirements/emulator.txt
 	touch $@
 
 # mutmut has its own venv: it needs a newer click than aws-sam-cli pins (requirements/mutation.txt).
