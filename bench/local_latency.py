@@ -5,6 +5,10 @@ and only gives up waiting early once a line arrived; the access line makes every
 in one deployment, the bench switches GetGoodFunction's POWERTOOLS_LOG_LEVEL between INFO (the line is written)
 and WARNING (the function is silent, as every read was before the access line), warming up after each switch,
 and alternates BENCH_LATENCY_ROUNDS rounds of BENCH_LATENCY_REQUESTS sequential GET /sales/goods/{id}.
+
+The goal figure is measured first and apart: the deployed configuration (INFO) on a warm worker, nothing switched
+in between. A configuration change makes MiniStack start a new worker and retire the old one (its process and its
+unpacked layer) while the next requests run, which the alternating rounds pay for and a warm GET does not.
 """
 
 from __future__ import annotations
@@ -67,6 +71,14 @@ def main() -> None:
             StackName=stack.stack_name, LogicalResourceId="GetGoodFunction"
         )["StackResourceDetail"]["PhysicalResourceId"]
 
+        for _ in range(20):  # a warm worker, as deployed
+            http.get(url, timeout=60).raise_for_status()
+        steady = []
+        for _ in range(ROUNDS * REQUESTS):
+            started = time.perf_counter()
+            http.get(url, timeout=60).raise_for_status()
+            steady.append((time.perf_counter() - started) * 1000)
+
         samples: dict[str, list[float]] = {"INFO": [], "WARNING": []}
         for _ in range(ROUNDS):
             for level in ("WARNING", "INFO"):
@@ -80,9 +92,15 @@ def main() -> None:
         silent = statistics.median(samples["WARNING"])
         logged = statistics.median(samples["INFO"])
         count = len(samples["INFO"])
-        print(f"warm GET /sales/goods/{{id}} on MiniStack, {count} requests per setting, alternating rounds")
+        goal = statistics.median(steady)
+        verdict = "met" if goal <= GOAL_MS else "NOT met"
+        print(f"warm GET /sales/goods/{{id}} on MiniStack as deployed, {len(steady)} requests on a warm worker:")
+        print(f"  p50 {goal:.1f} ms (goal <= {GOAL_MS:.0f} ms: {verdict})")
+        print(
+            f"the access line's effect, {count} requests per setting in alternating rounds (worker replaced at each):"
+        )
         print(f"  silent function (no access line, as before):  p50 {silent:.1f} ms")
-        print(f"  with the access line (INFO, the default):      p50 {logged:.1f} ms (goal <= {GOAL_MS:.0f} ms)")
+        print(f"  with the access line (INFO, the default):      p50 {logged:.1f} ms")
 
 
 if __name__ == "__main__":
