@@ -91,11 +91,15 @@ def test_the_moderation_job_ships_the_review_rules_with_their_word_list(built: P
     assert "shit" in (package / "banned_words.txt").read_text(encoding="utf-8").split()
 
 
+def distributions(*layers: Path) -> dict[str, importlib.metadata.Distribution]:
+    """{canonical name: distribution} of what these layers ship, on sys.path together as Lambda mounts them."""
+    found = importlib.metadata.distributions(path=[str(layer) for layer in layers])
+    return {canonicalize_name(distribution.metadata["Name"]): distribution for distribution in found}
+
+
 def unmet_requirements(*layers: Path) -> list[str]:
-    """What the distributions in these layers (on sys.path together, as Lambda mounts them) require and lack."""
-    shipped = {
-        canonicalize_name(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=list(map(str, layers)))
-    }
+    """What the distributions in these layers require and lack, the runtime's SDK excepted."""
+    shipped = distributions(*layers)
     unmet = []
     for name, distribution in shipped.items():
         for requirement in map(Requirement, distribution.requires or []):
@@ -110,13 +114,9 @@ def unmet_requirements(*layers: Path) -> list[str]:
     return unmet
 
 
-def distribution_names(layer: Path) -> set[str]:
-    return {canonicalize_name(d.metadata["Name"]) for d in importlib.metadata.distributions(path=[str(layer)])}
-
-
 def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_sdk(built: Path) -> None:
     layer = built / "SharedLayer" / "python"
-    shipped = distribution_names(layer)
+    shipped = distributions(layer).keys()
     assert {"aws-lambda-powertools", "pydantic", "bcrypt", "pyjwt"} <= shipped
     assert sorted(RUNTIME_SDK & shipped) == []
     assert [package for package in ("boto3", "botocore") if (layer / package).exists()] == []
@@ -125,8 +125,8 @@ def test_the_layer_ships_every_requirement_of_its_packages_and_not_the_runtimes_
 
 def test_the_x_ray_sdk_is_only_in_the_layer_tracing_adds(built: Path) -> None:
     shared, tracing = built / "SharedLayer" / "python", built / "TracingLayer" / "python"
-    assert "aws-xray-sdk" not in distribution_names(shared)
-    assert distribution_names(tracing) == {"aws-xray-sdk", "wrapt"}
+    assert "aws-xray-sdk" not in distributions(shared)
+    assert distributions(tracing).keys() == {"aws-xray-sdk", "wrapt"}
     assert unmet_requirements(shared, tracing) == []
 
 
@@ -147,12 +147,7 @@ def _imported_modules(module: str, source: Path, known: Iterable[str]) -> list[s
         if isinstance(node, ast.Import):
             imported += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = ".".join(
-                [
-                    *(package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []),
-                    node.module or "",
-                ]
-            ).strip(".")
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
             imported += [base, *(f"{base}.{alias.name}" for alias in node.names)]
     return sorted(set(imported) & set(known))
 
